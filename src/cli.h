@@ -14,6 +14,12 @@
 #define EXIT_NOT_FOUND    127
 
 /* Every command: int cmd_<name>(int argc, char **argv); argv[0] is the command name. */
+// [idmap]
+// [ns]
+// [run]
+// [mount]
+// [fcaps]
+// [caps]
 
 /* "userns: <what>: <why>" on stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

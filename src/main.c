@@ -12,6 +12,12 @@ struct command {
 };
 
 static const struct command commands[] = {
+        // [idmap]
+        // [ns]
+        // [run]
+        // [mount]
+        // [fcaps]
+        // [caps]
         { NULL, NULL, NULL },
 };
 
