@@ -85,7 +85,7 @@ static int run_hooks(const struct userns_spawn *s, enum userns_spawn_stage stage
         return 0;
 }
 
-/* Helper H: wait for "go", write the maps we could not write from inside, run OUTSIDE hooks. */
+/* Helper H: wait for "go", write the maps root writes from outside, run OUTSIDE hooks. */
 _Noreturn static void outside_main(const struct userns_spawn *s, pid_t target, int sock, int result)
 {
         char go;
@@ -96,7 +96,7 @@ _Noreturn static void outside_main(const struct userns_spawn *s, pid_t target, i
         if (n != 1)
                 _exit(0);   /* the caller failed before creating the namespace, or died */
         struct userns_error e = { 0 };
-        int r = spawn_write_maps(s, target, SPAWN_WRITER_BIT(MAP_WRITER_DIRECT) | SPAWN_WRITER_BIT(MAP_WRITER_HELPER), &e);
+        int r = spawn_write_maps(s, target, SPAWN_WRITER_BIT(MAP_WRITER_DIRECT), &e);
         if (r == 0 && s->nhooks[USERNS_STAGE_OUTSIDE] > 0) {
                 _cleanup_close_ int pidfd = pidfd_open(target, 0);
                 struct userns_spawn_ctx ctx = { .spawn = s, .pid = target, .pidfd = pidfd, .sock = sock };
@@ -258,6 +258,18 @@ static int run_child(const struct userns_spawn *s, const char *old_cwd, int *sta
                 }
                 return userns_error_errno(err, e, "socketpair");
         }
+        struct spawn_helpers helpers;
+        int r = spawn_helpers_prepare(s, &helpers, err);
+        if (r < 0) {
+                spawn_helpers_abort(&helpers);
+                close(ep[0]);
+                close(ep[1]);
+                close(gp[0]);
+                close(gp[1]);
+                close(sp[0]);
+                close(sp[1]);
+                return r;
+        }
         sigprocmask(SIG_BLOCK, &set, &old);
         int pidfd = -1;
         struct clone_args ca = {
@@ -314,11 +326,17 @@ static int run_child(const struct userns_spawn *s, const char *old_cwd, int *sta
         close(ep[1]);
         close(sp[1]);
         close(gp[0]);
-        int r = 0;
         if (c < 0)
                 r = userns_diagnose_userns_failure(ce, err);
+        /* setgroups and the maps we write first, then the helpers (newgidmap needs setgroups settled). */
         if (r == 0)
-                r = spawn_write_maps(s, c, SPAWN_WRITERS_ALL, err);
+                r = spawn_write_maps(s, c, SPAWN_WRITER_BIT(MAP_WRITER_SELF) | SPAWN_WRITER_BIT(MAP_WRITER_DIRECT), err);
+        if (r == 0) {
+                spawn_helpers_start(&helpers, c);
+                r = spawn_helpers_finish(s, &helpers, err);
+        } else {
+                spawn_helpers_abort(&helpers);
+        }
         if (r == 0 && s->nhooks[USERNS_STAGE_OUTSIDE] > 0) {
                 struct userns_spawn_ctx ctx = { .spawn = s, .pid = c, .pidfd = pidfd, .sock = sp[0] };
                 r = run_hooks(s, USERNS_STAGE_OUTSIDE, &ctx, err);
@@ -360,19 +378,29 @@ int userns_spawn_run(struct userns_spawn *s, int *status, struct userns_error *e
                 return run_child(s, old_cwd, status, err);
 
         /* In place: this process enters the namespaces and becomes the command. */
-        bool outside = s->writer[USERNS_IDMAP_UID] != MAP_WRITER_SELF ||
-                       s->writer[USERNS_IDMAP_GID] != MAP_WRITER_SELF || s->nhooks[USERNS_STAGE_OUTSIDE] > 0;
+        bool outside = s->writer[USERNS_IDMAP_UID] == MAP_WRITER_DIRECT ||
+                       s->writer[USERNS_IDMAP_GID] == MAP_WRITER_DIRECT || s->nhooks[USERNS_STAGE_OUTSIDE] > 0;
         _cleanup_close_ int sock = -1;
         int res = -1;
         pid_t helper = -1;
+        struct spawn_helpers helpers;
+        r = spawn_helpers_prepare(s, &helpers, err);
+        if (r < 0) {
+                spawn_helpers_abort(&helpers);
+                return r;
+        }
         if (outside) {
                 int sp[2], rp[2];
-                if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-                        return userns_error_errno(err, errno, "socketpair");
+                if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+                        r = userns_error_errno(err, errno, "socketpair");
+                        spawn_helpers_abort(&helpers);
+                        return r;
+                }
                 if (pipe2(rp, O_CLOEXEC) < 0) {
                         r = userns_error_errno(err, errno, "pipe");
                         close(sp[0]);
                         close(sp[1]);
+                        spawn_helpers_abort(&helpers);
                         return r;
                 }
                 pid_t me = getpid();
@@ -389,6 +417,7 @@ int userns_spawn_run(struct userns_spawn *s, int *status, struct userns_error *e
                 res = rp[0];
                 if (helper < 0) {
                         close(res);
+                        spawn_helpers_abort(&helpers);
                         return userns_error_errno(err, fe, "fork");
                 }
         }
@@ -398,6 +427,12 @@ int userns_spawn_run(struct userns_spawn *s, int *status, struct userns_error *e
                 r = userns_diagnose_userns_failure(errno, err);
         else
                 r = spawn_write_maps(s, 0, SPAWN_WRITER_BIT(MAP_WRITER_SELF), err);
+        if (r == 0) {
+                spawn_helpers_start(&helpers, getpid());
+                r = spawn_helpers_finish(s, &helpers, err);
+        } else {
+                spawn_helpers_abort(&helpers);
+        }
         if (outside) {
                 if (r == 0 && write(sock, "g", 1) != 1)
                         r = userns_error_errno(err, errno, "waking the map writer");

@@ -88,6 +88,19 @@ run_cmd "$AS_USER" -- env PATH=/nonexistent "$USERNS" run -- /bin/true
 like "missing newuidmap names the package" "$ERR" "newuidmap not found in PATH.*install the uidmap package"
 is "... exit 125" "$RC" 125
 
+# newuidmap and newgidmap run side by side: wrappers that log, wait and exec the real helpers.
+fake=$(mktemp -d); chmod 755 "$fake"; : >"$fake/log"; chmod 666 "$fake/log"
+for h in newuidmap newgidmap; do
+        printf '#!/bin/sh\necho "start %s" >>%s\nsleep 0.4\necho "end %s" >>%s\nexec %s "$@"\n' \
+                "$h" "$fake/log" "$h" "$fake/log" "$(command -v $h)" >"$fake/$h"
+        chmod 755 "$fake/$h"
+done
+run_cmd "$AS_USER" -- env PATH="$fake:$PATH" "$USERNS" run -- cat /proc/self/uid_map
+is "through wrapped helpers the maps are still written" "$(squash "$OUT")" "0 4242 1 1 200000 65536"
+is "newuidmap and newgidmap run concurrently (both start before either ends)" \
+   "$(head -2 "$fake/log" | cut -d' ' -f1 | tr '\n' ' ')" "start start "
+rm -rf "$fake"
+
 # --- identity switch, unprivileged ---
 run_cmd "$AS_USER" -- "$USERNS" run --uid 1000 --gid 2000 --groups 3000,3001 -- sh -c 'id -u; id -g; id -G'
 is "--uid/--gid/--groups inside a subordinate map" "$(squash "$OUT")" "1000 2000 2000 3000 3001"
