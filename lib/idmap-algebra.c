@@ -16,7 +16,7 @@ static int compose_extent(struct userns_idmap *out, const struct userns_extent *
 {
         uint64_t lo = c->lower_first, hi = (uint64_t)c->lower_first + c->count;   /* [lo, hi) */
         for (size_t i = 0; i < parent->nidx; i++) {
-                const struct userns_extent *p = &parent->fwd[i];
+                const struct userns_extent *p = &parent->fwd.ext[i];
                 uint64_t plo = p->first, phi = (uint64_t)p->first + p->count;
                 if (plo >= hi)
                         break;
@@ -84,7 +84,7 @@ int userns_idmap_intersect(const struct userns_idmap *a, const struct userns_idm
         /* Both indexes are sorted by inside start: merge them. */
         size_t i = 0, j = 0;
         while (i < a->nidx && j < b->nidx) {
-                const struct userns_extent *x = &a->fwd[i], *y = &b->fwd[j];
+                const struct userns_extent *x = &a->fwd.ext[i], *y = &b->fwd.ext[j];
                 uint64_t xlo = x->first, xhi = (uint64_t)x->first + x->count;
                 uint64_t ylo = y->first, yhi = (uint64_t)y->first + y->count;
                 uint64_t lo = xlo > ylo ? xlo : ylo, hi = xhi < yhi ? xhi : yhi;
