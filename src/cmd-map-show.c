@@ -28,8 +28,6 @@
 #include "userns/idmap.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free);
-
 struct view {
         struct userns_idmap *caller, *parent;   /* parent NULL when unavailable */
 };
