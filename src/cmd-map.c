@@ -43,6 +43,15 @@ int cli_map_kind(const char *s, enum userns_idmap_kind *kind)
         return 0;
 }
 
+/* --kind KIND for any subcommand: 0, or -EINVAL after the usage message. */
+static int kind_option(const char *cmd, const char *arg, enum userns_idmap_kind *kind)
+{
+        if (cli_map_kind(arg, kind) == 0)
+                return 0;
+        cli_usage_error(cmd, "--kind: expected uid, gid or projid, not '%s'", arg);
+        return -EINVAL;
+}
+
 static int parse_format(const char *s, enum userns_idmap_format *f)
 {
         if (strcmp(s, "kernel") == 0)
@@ -111,9 +120,8 @@ static int map_check(int argc, char **argv)
         while ((c = getopt_long(argc, argv, "k:p:jh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'k':
-                        if (cli_map_kind(optarg, &kind) < 0)
-                                return cli_usage_error("map check", "--kind: expected uid, gid or projid, not '%s'",
-                                                       optarg);
+                        if (kind_option("map check", optarg, &kind) < 0)
+                                return 1;
                         break;
                 case 'p': parent_file = optarg; break;
                 case 'j': json = true; break;
@@ -205,9 +213,8 @@ static int map_translate(int argc, char **argv)
                 case 'm': maparg = optarg; break;
                 case 'u': up = true; break;
                 case 'k':
-                        if (cli_map_kind(optarg, &kind) < 0)
-                                return cli_usage_error("map translate", "--kind: expected uid, gid or projid, "
-                                                       "not '%s'", optarg);
+                        if (kind_option("map translate", optarg, &kind) < 0)
+                                return 1;
                         break;
                 case 'j': json = true; break;
                 case 'h':
@@ -320,9 +327,8 @@ static int map_compose(int argc, char **argv)
                                                        "oci, not '%s'", optarg);
                         break;
                 case 'k':
-                        if (cli_map_kind(optarg, &kind) < 0)
-                                return cli_usage_error("map compose", "--kind: expected uid, gid or projid, "
-                                                       "not '%s'", optarg);
+                        if (kind_option("map compose", optarg, &kind) < 0)
+                                return 1;
                         break;
                 case 'j': json = true; break;
                 case 'h':
