@@ -6,7 +6,7 @@
  * comparison (linear scan up to 5 extents, bsearch() with a comparison callback
  * above), on the same random ids, every one of which hits an extent.
  *
- *   bench-idmap [LOOKUPS]      (default 20,000,000 per cell)
+ *   bench-idmap [LOOKUPS]      (default 20,000,000 per cell, best of 3 runs)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -100,18 +100,24 @@ int main(int argc, char **argv)
                 }
                 double rate[3];
                 for (int which = 0; which < 3; which++) {
-                        uint32_t sink = 0;
-                        double t0 = now();
-                        for (unsigned long i = 0; i < lookups; i++) {
-                                uint32_t id = (which == 1 ? ups : ids)[i & (NIDS - 1)];
-                                sink += which == 0 ? userns_idmap_down(m, id)
-                                      : which == 1 ? userns_idmap_up(m, id)
-                                                   : kernel_down(&km, id);
+                        /* Best of 3: the machine is shared, take the least disturbed run. */
+                        double best = 1e30;
+                        for (int rep = 0; rep < 3; rep++) {
+                                uint32_t sink = 0;
+                                double t0 = now();
+                                for (unsigned long i = 0; i < lookups; i++) {
+                                        uint32_t id = (which == 1 ? ups : ids)[i & (NIDS - 1)];
+                                        sink += which == 0 ? userns_idmap_down(m, id)
+                                              : which == 1 ? userns_idmap_up(m, id)
+                                                           : kernel_down(&km, id);
+                                }
+                                double t = now() - t0;
+                                if (sink == 42)         /* keep the loop */
+                                        putchar(' ');
+                                if (t < best)
+                                        best = t;
                         }
-                        double t = now() - t0;
-                        if (sink == 42)         /* keep the loop */
-                                putchar(' ');
-                        rate[which] = (double)lookups / t;
+                        rate[which] = (double)lookups / best;
                         if (s == 0)
                                 base[which] = rate[which];
                 }

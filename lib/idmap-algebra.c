@@ -42,6 +42,7 @@ int userns_idmap_compose(const struct userns_idmap *child, const struct userns_i
                 return userns_error_set(err, EINVAL, "compose: missing map");
         if (userns_idmap_new(&m) < 0)
                 return oom(err);
+        idmap_defer(m);
         for (size_t i = 0; i < child->n; i++) {
                 const struct userns_extent *c = &child->ext[i];
                 if (c->lower_first == USERNS_ID_INVALID)
@@ -49,6 +50,8 @@ int userns_idmap_compose(const struct userns_idmap *child, const struct userns_i
                 if (compose_extent(m, c, parent) < 0)
                         return oom(err);
         }
+        if (idmap_finish(m) < 0)
+                return oom(err);
         *out = TAKE_PTR(m);
         return 0;
 }
@@ -61,6 +64,7 @@ int userns_idmap_invert(const struct userns_idmap *map, struct userns_idmap **ou
                 return userns_error_set(err, EINVAL, "invert: missing map");
         if (userns_idmap_new(&m) < 0)
                 return oom(err);
+        idmap_defer(m);
         for (size_t i = 0; i < map->n; i++) {
                 const struct userns_extent *e = &map->ext[i];
                 if (e->lower_first == USERNS_ID_INVALID)
@@ -69,6 +73,8 @@ int userns_idmap_invert(const struct userns_idmap *map, struct userns_idmap **ou
                 if (idmap_append_raw(m, &inv, true) < 0)
                         return oom(err);
         }
+        if (idmap_finish(m) < 0)
+                return oom(err);
         *out = TAKE_PTR(m);
         return 0;
 }
@@ -81,6 +87,7 @@ int userns_idmap_intersect(const struct userns_idmap *a, const struct userns_idm
                 return userns_error_set(err, EINVAL, "intersect: missing map");
         if (userns_idmap_new(&m) < 0)
                 return oom(err);
+        idmap_defer(m);
         /* Both indexes are sorted by inside start: merge them. */
         size_t i = 0, j = 0;
         while (i < a->nidx && j < b->nidx) {
@@ -103,6 +110,8 @@ int userns_idmap_intersect(const struct userns_idmap *a, const struct userns_idm
                 else
                         j++;
         }
+        if (idmap_finish(m) < 0)
+                return oom(err);
         *out = TAKE_PTR(m);
         return 0;
 }

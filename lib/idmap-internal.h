@@ -20,9 +20,9 @@ struct idmap_index {
         uint32_t *key;                  /* sorted starts, then >= 8 x UINT32_MAX */
         struct userns_extent *ext;      /* extents in key order */
         uint16_t *tab;                  /* nbuckets + 1 entries, or NULL */
+        bool fast;                      /* the table is current and no bucket is crowded */
         uint32_t nbuckets;
         unsigned shift;
-        bool crowded;                   /* some bucket holds more than 8 keys */
 };
 
 struct userns_idmap {
@@ -32,11 +32,17 @@ struct userns_idmap {
         /* The extents that take part in lookups, indexed both ways. */
         struct idmap_index fwd, rev;
         size_t nidx, idx_cap;
+        bool defer;                     /* building: bucket tables wait for idmap_finish() */
 };
 
 /* Append without any rule (used for maps read back from /proc and derived maps).
  * indexed=false keeps the extent for display only (e.g. an unmapped lower id). */
 int idmap_append_raw(struct userns_idmap *map, const struct userns_extent *e, bool indexed);
+
+/* Start / end a batch of appends: the bucket tables are built once at the end
+ * (lookups stay correct in between, just slower). */
+void idmap_defer(struct userns_idmap *map);
+int idmap_finish(struct userns_idmap *map);
 
 /*
  * The kernel's per-extent checks in map_write()'s order, then append.  `what`
