@@ -3,9 +3,11 @@
  * The id map itself: storage, the kernel's per-extent rules (map_write()), and
  * lookups in both directions (map_id_range_down(), map_id_up()).
  *
- * Lookups use sorted copies of the extents and a branchless binary search over
- * a dense key array, so a lookup in a 340-extent map costs a handful of
- * predictable steps more than in a 1-extent map.
+ * Lookups use sorted copies of the extents (by inside start for "down", by
+ * outside start for "up", as the kernel's forward/reverse arrays) with a dense
+ * key array: a branchless binary search up to 8 extents, and above that a
+ * bucket table plus one vector count, so a lookup in a 340-extent map costs
+ * well under twice a lookup in a 1-extent map (bench/idmap).
  */
 #include <errno.h>
 #include <stdio.h>

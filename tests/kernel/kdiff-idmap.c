@@ -125,13 +125,13 @@ static uint32_t rand_start(void)
 static uint32_t rand_count(uint32_t first, uint32_t lower)
 {
         uint32_t hi = first > lower ? first : lower;
-        switch (below(7)) {
+        switch (below(10)) {
         case 0: return 1;
         case 1: return (uint32_t)below(10);                 /* 0 sometimes */
         case 2: return 65536;
-        case 3: return (uint32_t)(4294967296ULL - hi);     /* wraps to exactly 0 */
-        case 4: return (uint32_t)(4294967295ULL - hi);     /* ends at the last usable id */
-        case 5: return (uint32_t)rnd();
+        case 3: return chance(50) ? (uint32_t)(4294967296ULL - hi)     /* wraps to exactly 0 */
+                                  : (uint32_t)(4294967295ULL - hi);    /* ends at the last usable id */
+        case 4: return (uint32_t)rnd();
         default: return 1 + (uint32_t)below(1000);
         }
 }
