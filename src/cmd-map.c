@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "userns/idmap.h"
@@ -104,21 +105,54 @@ static const char *errno_name(int e)
 
 /* --- check --- */
 
+/* "UID" or "UID:GID" (GID defaults to UID). */
+static int parse_ids(const char *s, uint32_t *uid, uint32_t *gid)
+{
+        char u[16];
+        const char *colon = strchr(s, ':');
+        size_t n = colon ? (size_t)(colon - s) : strlen(s);
+        if (n == 0 || n >= sizeof u)
+                return -EINVAL;
+        memcpy(u, s, n);
+        u[n] = '\0';
+        if (cli_parse_u32(u, uid, false) < 0)
+                return -EINVAL;
+        if (!colon) {
+                *gid = *uid;
+                return 0;
+        }
+        return cli_parse_u32(colon + 1, gid, false);
+}
+
 static int map_check(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "kind", required_argument, NULL, 'k' },
                 { "parent", required_argument, NULL, 'p' },
+                { "unprivileged", optional_argument, NULL, 'U' },
+                { "setgroups-deny", no_argument, NULL, 'D' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
         enum userns_idmap_kind kind = USERNS_IDMAP_UID;
         const char *parent_file = NULL;
-        bool json = false;
+        bool json = false, unpriv = false;
+        /* --unprivileged: the owner writes its own new namespace's map from inside it, no capability
+         * in the parent (what unshare -U followed by a write to /proc/self/uid_map does). */
+        struct userns_map_writer w = { .euid = (uint32_t)geteuid(), .egid = (uint32_t)getegid(),
+                                       .opener_in_target = true, .owns_target = true,
+                                       .opener_cap_sys_admin_target = true };
         int c;
-        while ((c = getopt_long(argc, argv, "k:p:jh", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "k:p:U::Djh", opts, NULL)) != -1) {
                 switch (c) {
+                case 'U':
+                        unpriv = true;
+                        if (optarg && parse_ids(optarg, &w.euid, &w.egid) < 0)
+                                return cli_usage_error("map check", "--unprivileged: expected UID[:GID], not '%s'",
+                                                       optarg);
+                        break;
+                case 'D': w.setgroups_denied = true; break;
                 case 'k':
                         if (kind_option("map check", optarg, &kind) < 0)
                                 return 1;
@@ -126,7 +160,8 @@ static int map_check(int argc, char **argv)
                 case 'p': parent_file = optarg; break;
                 case 'j': json = true; break;
                 case 'h':
-                        fputs("Usage: userns map check [--kind uid|gid|projid] [--parent FILE] [--json] [FILE]\n\n"
+                        fputs("Usage: userns map check [--kind uid|gid|projid] [--parent FILE] [--unprivileged[=UID[:GID]]\n"
+                              "                        [--setgroups-deny] [--json] [FILE]\n\n"
                               "Read map text from FILE (or standard input): the exact bytes one would write to\n"
                               "/proc/PID/uid_map.  Exit 0 if the kernel would accept that write to a new\n"
                               "namespace from a writer with CAP_SETUID/CAP_SETGID in the parent, 1 with the\n"
@@ -135,6 +170,11 @@ static int map_check(int argc, char **argv)
                               "  -k, --kind KIND    uid (default), gid or projid: names the map in messages\n"
                               "  -p, --parent FILE  the parent namespace's map as its own uid_map reads\n"
                               "                     (default: the initial namespace, 0 0 4294967295)\n"
+                              "  -U, --unprivileged[=UID[:GID]]\n"
+                              "                     the writer has no capability in the parent: it owns the\n"
+                              "                     new namespace and writes its map from inside (default ids:\n"
+                              "                     the caller's); only a single id of its own is allowed\n"
+                              "  -D, --setgroups-deny  with --unprivileged: setgroups was set to deny first\n"
                               "  -j, --json         print the verdict as JSON on stdout\n", stdout);
                         return 0;
                 default:
@@ -158,7 +198,7 @@ static int map_check(int argc, char **argv)
         }
         if (cli_read_file(file, &buf, &len, &err) < 0)
                 return cli_fail(1, &err, "map check");
-        int r = userns_idmap_check_write(buf, len, kind, parent, &map, &err);
+        int r = userns_idmap_check_write_by(buf, len, kind, parent, unpriv ? &w : NULL, &map, &err);
         if (json) {
                 struct cli_json j;
                 cli_json_init(&j, stdout);

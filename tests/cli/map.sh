@@ -76,6 +76,32 @@ for text in '0 1000 1' '0 1000 1\n\n' '0 0 4294967295' '1 0 4294967295' '+1 1000
         is "check agrees with the kernel on '$text'" "$model" "$kernel"
 done
 
+# check --unprivileged against real unprivileged writes: the test identity (uid/gid 4242)
+# unshares and writes its own maps before any exec (after an exec it would have lost its
+# capabilities in the new namespace), with and without setgroups denied
+selfwrite='import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.unshare(0x10000000) != 0: sys.exit(2)
+if sys.argv[2] == "deny":
+    fd = os.open("/proc/self/setgroups", os.O_WRONLY); os.write(fd, b"deny"); os.close(fd)
+data = open(sys.argv[3], "rb").read()
+fd = os.open("/proc/self/" + sys.argv[1], os.O_WRONLY)
+try: os.write(fd, data)
+except OSError: sys.exit(1)'
+for kind in uid gid gid-deny; do
+        file=${kind%-deny}_map opts=(--unprivileged=4242 --kind "${kind%-deny}") deny=allow
+        if [ "$kind" = gid-deny ]; then opts+=(--setgroups-deny); deny=deny; fi
+        for text in '0 4242 1' '5 4242 1\n' '0 4242 2' '0 4243 1' '0 0 1' '0 4242 1\n1 4243 1'; do
+                printf "$text" >"$tmp/u"
+                chmod 644 "$tmp/u"; chmod 755 "$tmp"
+                "$USERNS" map check "${opts[@]}" "$tmp/u" >/dev/null 2>&1; model=$?
+                "$AS_USER" -- /usr/bin/python3 -c "$selfwrite" "$file" "$deny" "$tmp/u" 2>/dev/null; kernel=$?
+                is "check --unprivileged agrees with uid 4242 writing its own $kind: '$text'" "$model" "$kernel"
+        done
+done
+run_cmd "$USERNS" map check --unprivileged=x
+is "check: a bad --unprivileged is a usage error" "$RC" 1
+
 # --- translate ---
 run_cmd "$USERNS" map translate --map 0:100000:65536 0 65535
 is "translate down exits 0" "$RC" 0
