@@ -10,6 +10,25 @@ static int oom(struct userns_error *err)
         return userns_error_set(err, ENOMEM, "out of memory");
 }
 
+/* A derived map is built in one batch: lookup tables once at the end. */
+static int derived_begin(const char *op, bool have_inputs, struct userns_idmap **m, struct userns_error *err)
+{
+        if (!have_inputs)
+                return userns_error_set(err, EINVAL, "%s: missing map", op);
+        if (userns_idmap_new(m) < 0)
+                return oom(err);
+        idmap_defer(*m);
+        return 0;
+}
+
+static int derived_end(struct userns_idmap **m, struct userns_idmap **out, struct userns_error *err)
+{
+        if (idmap_finish(*m) < 0)
+                return oom(err);
+        *out = TAKE_PTR(*m);
+        return 0;
+}
+
 /* The parent extents (sorted by inside start) that intersect [lo, lo+count). */
 static int compose_extent(struct userns_idmap *out, const struct userns_extent *c,
                           const struct userns_idmap *parent)
@@ -38,11 +57,9 @@ int userns_idmap_compose(const struct userns_idmap *child, const struct userns_i
                          struct userns_idmap **out, struct userns_error *err)
 {
         _cleanup_(userns_idmap_freep) struct userns_idmap *m = NULL;
-        if (!child || !parent)
-                return userns_error_set(err, EINVAL, "compose: missing map");
-        if (userns_idmap_new(&m) < 0)
-                return oom(err);
-        idmap_defer(m);
+        int r = derived_begin("compose", child && parent, &m, err);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < child->n; i++) {
                 const struct userns_extent *c = &child->ext[i];
                 if (c->lower_first == USERNS_ID_INVALID)
@@ -50,21 +67,16 @@ int userns_idmap_compose(const struct userns_idmap *child, const struct userns_i
                 if (compose_extent(m, c, parent) < 0)
                         return oom(err);
         }
-        if (idmap_finish(m) < 0)
-                return oom(err);
-        *out = TAKE_PTR(m);
-        return 0;
+        return derived_end(&m, out, err);
 }
 
 int userns_idmap_invert(const struct userns_idmap *map, struct userns_idmap **out,
                         struct userns_error *err)
 {
         _cleanup_(userns_idmap_freep) struct userns_idmap *m = NULL;
-        if (!map)
-                return userns_error_set(err, EINVAL, "invert: missing map");
-        if (userns_idmap_new(&m) < 0)
-                return oom(err);
-        idmap_defer(m);
+        int r = derived_begin("invert", map, &m, err);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < map->n; i++) {
                 const struct userns_extent *e = &map->ext[i];
                 if (e->lower_first == USERNS_ID_INVALID)
@@ -73,21 +85,16 @@ int userns_idmap_invert(const struct userns_idmap *map, struct userns_idmap **ou
                 if (idmap_append_raw(m, &inv, true) < 0)
                         return oom(err);
         }
-        if (idmap_finish(m) < 0)
-                return oom(err);
-        *out = TAKE_PTR(m);
-        return 0;
+        return derived_end(&m, out, err);
 }
 
 int userns_idmap_intersect(const struct userns_idmap *a, const struct userns_idmap *b,
                            struct userns_idmap **out, struct userns_error *err)
 {
         _cleanup_(userns_idmap_freep) struct userns_idmap *m = NULL;
-        if (!a || !b)
-                return userns_error_set(err, EINVAL, "intersect: missing map");
-        if (userns_idmap_new(&m) < 0)
-                return oom(err);
-        idmap_defer(m);
+        int r = derived_begin("intersect", a && b, &m, err);
+        if (r < 0)
+                return r;
         /* Both indexes are sorted by inside start: merge them. */
         size_t i = 0, j = 0;
         while (i < a->nidx && j < b->nidx) {
@@ -110,8 +117,5 @@ int userns_idmap_intersect(const struct userns_idmap *a, const struct userns_idm
                 else
                         j++;
         }
-        if (idmap_finish(m) < 0)
-                return oom(err);
-        *out = TAKE_PTR(m);
-        return 0;
+        return derived_end(&m, out, err);
 }
