@@ -93,25 +93,34 @@ static int push_range(struct userns_subid_range **v, size_t *n, size_t *cap, uin
         return 0;
 }
 
+/* The next well-formed line of [*p, end): true with its fields, advancing *p; false at the end. */
+static bool next_range(const char **p, const char *end, const char **owner, size_t *olen, uint32_t *start,
+                       uint32_t *count)
+{
+        while (*p < end) {
+                const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+                const char *line = *p;
+                *p = nl ? nl + 1 : end;
+                if (parse_line(line, nl ? nl : end, owner, olen, start, count))
+                        return true;
+        }
+        return false;
+}
+
 int userns_subid_parse(const char *text, size_t len, const char *user, uint32_t id,
                        struct userns_subid_range **out, size_t *n, struct userns_error *err)
 {
         _cleanup_free_ struct userns_subid_range *v = NULL;
         size_t cnt = 0, cap = 0;
-        const char *p = text, *end = text + len;
-        while (p < end) {
-                const char *nl = memchr(p, '\n', (size_t)(end - p));
-                const char *le = nl ? nl : end;
-                const char *owner;
-                size_t olen;
-                uint32_t s, c;
-                if (parse_line(p, le, &owner, &olen, &s, &c) && owner_matches(owner, olen, user, id)) {
+        const char *p = text, *owner;
+        size_t olen;
+        uint32_t s, c;
+        while (next_range(&p, text + len, &owner, &olen, &s, &c))
+                if (owner_matches(owner, olen, user, id)) {
                         int r = push_range(&v, &cnt, &cap, s, c, err);
                         if (r < 0)
                                 return r;
                 }
-                p = nl ? nl + 1 : end;
-        }
         *out = TAKE_PTR(v);
         *n = cnt;
         return 0;
@@ -120,17 +129,12 @@ int userns_subid_parse(const char *text, size_t len, const char *user, uint32_t 
 uint32_t userns_subid_suggest_start(const char *text, size_t len)
 {
         uint64_t top = 100000;
-        const char *p = text, *end = text + len;
-        while (p < end) {
-                const char *nl = memchr(p, '\n', (size_t)(end - p));
-                const char *le = nl ? nl : end;
-                const char *owner;
-                size_t olen;
-                uint32_t s, c;
-                if (parse_line(p, le, &owner, &olen, &s, &c) && (uint64_t)s + c > top)
+        const char *p = text, *owner;
+        size_t olen;
+        uint32_t s, c;
+        while (next_range(&p, text + len, &owner, &olen, &s, &c))
+                if ((uint64_t)s + c > top)
                         top = (uint64_t)s + c;
-                p = nl ? nl + 1 : end;
-        }
         /* Round up to a 65536 boundary above 100000, as useradd's defaults line up. */
         if (top > 100000)
                 top = ((top - 100000 + 65535) / 65536) * 65536 + 100000;
