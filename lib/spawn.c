@@ -467,7 +467,7 @@ int userns_spawn_resolve(struct userns_spawn *s, struct userns_error *err)
 
         _cleanup_(free_ranges) struct userns_subid_range *sub[2] = { NULL, NULL };
         size_t nsub[2] = { 0, 0 };
-        bool looked_up[2] = { false, false };
+        bool looked_up = false;
         for (int k = 0; k < 2; k++) {
                 uint32_t self = k == USERNS_IDMAP_GID ? s->egid : s->euid;
                 if (s->explicit_map[k]) {
@@ -478,11 +478,12 @@ int userns_spawn_resolve(struct userns_spawn *s, struct userns_error *err)
                 switch (s->mode) {
                 case USERNS_MAP_DEFAULT:
                 case USERNS_MAP_AUTO:
-                        r = userns_subid_lookup(subid_kind(k), s->subid_source, NULL, s->euid, &sub[k], &nsub[k],
-                                                err);
-                        if (r < 0)
-                                return r;
-                        looked_up[k] = true;
+                        if (!looked_up) {
+                                r = userns_subid_lookup_all(s->subid_source, NULL, s->euid, sub, nsub, err);
+                                if (r < 0)
+                                        return r;
+                                looked_up = true;
+                        }
                         if (nsub[k] == 0 && s->mode == USERNS_MAP_AUTO)
                                 return userns_subid_missing_error(subid_kind(k), NULL, s->euid, err);
                         r = build_default_map(k, self, sub[k], nsub[k], &s->map[k], err);
@@ -535,11 +536,11 @@ int userns_spawn_resolve(struct userns_spawn *s, struct userns_error *err)
                                                         s->have_groups ? "map subordinate gids instead"
                                                                        : "use --setgroups deny, or subordinate gids");
                         s->writer[k] = MAP_WRITER_HELPER;
-                        if (!looked_up[k]) {
-                                r = userns_subid_lookup(subid_kind(k), s->subid_source, NULL, s->euid, &sub[k],
-                                                        &nsub[k], err);
+                        if (!looked_up) {
+                                r = userns_subid_lookup_all(s->subid_source, NULL, s->euid, sub, nsub, err);
                                 if (r < 0)
                                         return r;
+                                looked_up = true;
                         }
                         r = check_delegated(s, k, sub[k], nsub[k], err);
                         if (r < 0)
