@@ -2,6 +2,7 @@
 # bench/run.sh: `userns run` against unshare (util-linux) and bwrap, side by side, as ratios.
 #
 #   bench/run.sh [BUILDDIR]        (as root; default BUILDDIR=build, the release build)
+#   USERNS_BIN=/path/to/userns bench/run.sh   (measure another build of the binary)
 #
 # Two cases, each measured by one hyperfine invocation per round, with every tool run
 # under the same unprivileged test identity (tests/lib/as-user) so the comparison is fair:
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 src=$PWD
 build=${1:-build}
 [ -x "$build/src/userns" ] || scripts/build
-userns=$(realpath "$build/src/userns")
+userns=$(realpath "${USERNS_BIN:-$build/src/userns}")
 rounds=${BENCH_ROUNDS:-5} runs=${BENCH_RUNS:-100}
 for t in hyperfine unshare bwrap newuidmap; do
         command -v "$t" >/dev/null || { echo "bench/run.sh: $t is not installed" >&2; exit 1; }

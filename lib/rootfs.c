@@ -212,7 +212,18 @@ static int pivot(const char *root, struct userns_error *err)
         return 0;
 }
 
-int rootfs_setup(const struct userns_spawn *s, bool fresh_proc, struct userns_error *err)
+static int mount_hooks(const struct userns_spawn *s, const struct userns_spawn_ctx *ctx, const char *root,
+                       struct userns_error *err)
+{
+        if (s->nhooks[USERNS_STAGE_INSIDE_MOUNTS] == 0)
+                return 0;
+        struct userns_spawn_ctx c = *ctx;
+        c.root = root;
+        return spawn_run_hooks(s, USERNS_STAGE_INSIDE_MOUNTS, &c, err);
+}
+
+int rootfs_setup(const struct userns_spawn *s, bool fresh_proc, const struct userns_spawn_ctx *ctx,
+                 struct userns_error *err)
 {
         if (!(s->ns & CLONE_NEWNS))
                 return 0;
@@ -223,7 +234,9 @@ int rootfs_setup(const struct userns_spawn *s, bool fresh_proc, struct userns_er
         if (!s->root) {
                 if (fresh_proc && (r = setup_proc("", true, err)) < 0)
                         return r;
-                return user_mounts(s, "", err);
+                if ((r = user_mounts(s, "", err)) < 0)
+                        return r;
+                return mount_hooks(s, ctx, "", err);
         }
         /* pivot_root needs the new root to be a mount point. */
         if (mount(s->root, s->root, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -234,6 +247,8 @@ int rootfs_setup(const struct userns_spawn *s, bool fresh_proc, struct userns_er
                 return r;
         setup_sys(s->root, s->ns & CLONE_NEWNET);
         if ((r = user_mounts(s, s->root, err)) < 0)
+                return r;
+        if ((r = mount_hooks(s, ctx, s->root, err)) < 0)
                 return r;
         return pivot(s->root, err);
 }

@@ -87,8 +87,16 @@ int  spawn_helpers_finish(const struct userns_spawn *s, struct spawn_helpers *h,
 /* Not started: make them exit, and reap them. */
 void spawn_helpers_abort(struct spawn_helpers *h);
 
-/* Mounts, /proc, /dev, /sys, binds and pivot_root; `fresh_proc` when in a new pid ns. */
-int rootfs_setup(const struct userns_spawn *s, bool fresh_proc, struct userns_error *err);
+/* Run the hooks of one stage in order (the first failure stops them). */
+int spawn_run_hooks(const struct userns_spawn *s, enum userns_spawn_stage stage,
+                    const struct userns_spawn_ctx *ctx, struct userns_error *err);
+
+/*
+ * Mounts, /proc, /dev, /sys, binds, the INSIDE_MOUNTS hooks and pivot_root;
+ * `fresh_proc` when in a new pid ns.
+ */
+int rootfs_setup(const struct userns_spawn *s, bool fresh_proc, const struct userns_spawn_ctx *ctx,
+                 struct userns_error *err);
 /* cd to --chdir, or keep the cwd (or go to "/") after a pivot. */
 int rootfs_chdir(const struct userns_spawn *s, const char *old_cwd, struct userns_error *err);
 

@@ -70,8 +70,8 @@ static int recv_report(int fd, struct report *r)
         return 0;
 }
 
-static int run_hooks(const struct userns_spawn *s, enum userns_spawn_stage stage,
-                     const struct userns_spawn_ctx *ctx, struct userns_error *err)
+int spawn_run_hooks(const struct userns_spawn *s, enum userns_spawn_stage stage,
+                    const struct userns_spawn_ctx *ctx, struct userns_error *err)
 {
         for (size_t i = 0; i < s->nhooks[stage]; i++) {
                 userns_error_clear(err);
@@ -100,7 +100,7 @@ _Noreturn static void outside_main(const struct userns_spawn *s, pid_t target, i
         if (r == 0 && s->nhooks[USERNS_STAGE_OUTSIDE] > 0) {
                 _cleanup_close_ int pidfd = pidfd_open(target, 0);
                 struct userns_spawn_ctx ctx = { .spawn = s, .pid = target, .pidfd = pidfd, .sock = sock };
-                r = run_hooks(s, USERNS_STAGE_OUTSIDE, &ctx, &e);
+                r = spawn_run_hooks(s, USERNS_STAGE_OUTSIDE, &ctx, &e);
         }
         send_report(result, r < 0 ? USERNS_STATUS_ERROR : 0, r < 0 ? &e : NULL);
         _exit(0);
@@ -116,10 +116,10 @@ static int inside_setup(const struct userns_spawn *s, const struct userns_spawn_
                 return userns_error_errno(err, errno, "switching to uid 0");
         if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
                 return userns_error_errno(err, errno, "setting the hostname to '%s'", s->hostname);
-        int r = rootfs_setup(s, fresh_proc, err);
+        int r = rootfs_setup(s, fresh_proc, ctx, err);
         if (r < 0)
                 return r;
-        return run_hooks(s, USERNS_STAGE_INSIDE_SETUP, ctx, err);
+        return spawn_run_hooks(s, USERNS_STAGE_INSIDE_SETUP, ctx, err);
 }
 
 static int switch_identity(const struct userns_spawn *s, struct userns_error *err)
@@ -201,7 +201,7 @@ static int finish_and_exec(const struct userns_spawn *s, const struct userns_spa
                 return r;
         if ((r = rootfs_chdir(s, old_cwd, err)) < 0)
                 return r;
-        if ((r = run_hooks(s, USERNS_STAGE_INSIDE_EXEC, ctx, err)) < 0)
+        if ((r = spawn_run_hooks(s, USERNS_STAGE_INSIDE_EXEC, ctx, err)) < 0)
                 return r;
         return exec_command(s->argv, status, err);
 }
@@ -339,7 +339,7 @@ static int run_child(const struct userns_spawn *s, const char *old_cwd, int *sta
         }
         if (r == 0 && s->nhooks[USERNS_STAGE_OUTSIDE] > 0) {
                 struct userns_spawn_ctx ctx = { .spawn = s, .pid = c, .pidfd = pidfd, .sock = sp[0] };
-                r = run_hooks(s, USERNS_STAGE_OUTSIDE, &ctx, err);
+                r = spawn_run_hooks(s, USERNS_STAGE_OUTSIDE, &ctx, err);
         }
         if (r == 0 && write(gp[1], "g", 1) != 1)
                 r = userns_error_errno(err, errno, "waking the namespaced process");

@@ -206,7 +206,15 @@ int userns_spawn_set_root(struct userns_spawn *s, const char *dir, struct userns
                 return userns_error_errno(err, errno, "root directory %s", dir);
         if (!S_ISDIR(st.st_mode))
                 return userns_error_set(err, ENOTDIR, "root directory %s: not a directory", dir);
+        if (strcmp(abs, "/") == 0)
+                return userns_error_set(err, EINVAL, "root directory %s: already the root; bind what you "
+                                        "need into another directory", dir);
         return set_str(&s->root, abs, err);
+}
+
+const char *userns_spawn_get_root(const struct userns_spawn *s)
+{
+        return s->root;
 }
 
 int userns_spawn_add_mount(struct userns_spawn *s, enum userns_mount_kind kind, const char *src,
@@ -435,7 +443,7 @@ static int check_config(const struct userns_spawn *s, struct userns_error *err)
                 return userns_error_set(err, EINVAL, "no command to run");
         if (s->hostname && !(s->ns & CLONE_NEWUTS))
                 return userns_error_set(err, EINVAL, "a hostname needs a new uts namespace (--uts)");
-        if ((s->root || s->nmounts || s->chdir) && !(s->ns & CLONE_NEWNS) && (s->root || s->nmounts))
+        if ((s->root || s->nmounts || s->nhooks[USERNS_STAGE_INSIDE_MOUNTS]) && !(s->ns & CLONE_NEWNS))
                 return userns_error_set(err, EINVAL, "--root, --bind, --ro-bind and --tmpfs need a new mount "
                                         "namespace (--mount)");
         return 0;

@@ -77,6 +77,11 @@ enum userns_mount_kind {
  *   OUTSIDE       in the helper process H, in the caller's namespaces, after every
  *                 map is written; the namespaced process waits until all OUTSIDE
  *                 hooks returned.  ctx->pid/pidfd name the namespaced process.
+ *   INSIDE_MOUNTS in the namespaced process, with CLONE_NEWNS only: the mount tree
+ *                 is private, /proc, /dev, /sys and the binds are mounted under the
+ *                 new root (ctx->root, "" without --root), and pivot_root has not
+ *                 happened yet, so host paths still resolve (the place for more mounts
+ *                 under ctx->root, e.g. idmapped binds).
  *   INSIDE_SETUP  in the namespaced process (PID 1 with CLONE_NEWPID), root of the
  *                 new user namespace with full capabilities in it, after hostname,
  *                 mounts and --root are in place, before the identity switch.
@@ -88,6 +93,7 @@ enum userns_mount_kind {
  */
 enum userns_spawn_stage {
         USERNS_STAGE_OUTSIDE,
+        USERNS_STAGE_INSIDE_MOUNTS,
         USERNS_STAGE_INSIDE_SETUP,
         USERNS_STAGE_INSIDE_EXEC,
         _USERNS_STAGE_MAX,
@@ -105,6 +111,8 @@ struct userns_spawn_ctx {
          * userns_spawn_send_fd) sent by OUTSIDE hooks stay queued for INSIDE hooks.
          */
         int sock;
+        /* INSIDE_MOUNTS: the new root as a path before the pivot ("" = the caller's root); else NULL. */
+        const char *root;
 };
 
 typedef int (*userns_spawn_hook_fn)(void *data, const struct userns_spawn_ctx *ctx,
@@ -141,6 +149,8 @@ int userns_spawn_set_root(struct userns_spawn *s, const char *dir, struct userns
 int userns_spawn_add_mount(struct userns_spawn *s, enum userns_mount_kind kind, const char *src,
                            const char *dst, struct userns_error *err);
 int userns_spawn_set_chdir(struct userns_spawn *s, const char *dir, struct userns_error *err);
+/* The resolved absolute --root (NULL when none), for hooks. */
+const char *userns_spawn_get_root(const struct userns_spawn *s);
 
 int userns_spawn_add_hook(struct userns_spawn *s, enum userns_spawn_stage stage,
                           userns_spawn_hook_fn fn, void *data, struct userns_error *err);

@@ -51,7 +51,8 @@ static void log_line(const char *path, const char *fmt, ...)
 static int hook(void *data, const struct userns_spawn_ctx *ctx, struct userns_error *err)
 {
         struct hook_data *d = data;
-        log_line(d->log, "%s uid=%u pidfd=%s\n", d->name, (unsigned)getuid(), ctx->pidfd >= 0 ? "yes" : "no");
+        log_line(d->log, "%s uid=%u pidfd=%s%s%s\n", d->name, (unsigned)getuid(), ctx->pidfd >= 0 ? "yes" : "no",
+                 ctx->root ? " root=" : "", ctx->root ? ctx->root : "");
         if (d->fail)
                 return userns_error_set(err, d->fail, "hook %s refuses", d->name);
         return 0;
@@ -184,6 +185,7 @@ static void hooks_in_order(unsigned long ns)
         char *log = make_log();
         struct hook_data o1 = { log, "outside1", 0 }, o2 = { log, "outside2", 0 };
         struct hook_data in = { log, "inside", 0 }, rx = { log, "recv", 0 }, ex = { log, "exec", 0 };
+        struct hook_data mo = { log, "mounts", 0 };
         struct userns_spawn *s;
         struct userns_error err = { 0 };
         const uint32_t map_text_uid = 1000;
@@ -203,6 +205,7 @@ static void hooks_in_order(unsigned long ns)
         assert_int_equal(userns_spawn_add_hook(s, USERNS_STAGE_OUTSIDE, send_hook, NULL, &err), 0);
         assert_int_equal(userns_spawn_add_hook(s, USERNS_STAGE_OUTSIDE, hook, &o2, &err), 0);
         assert_int_equal(userns_spawn_add_hook(s, USERNS_STAGE_INSIDE_SETUP, recv_hook, &rx, &err), 0);
+        assert_int_equal(userns_spawn_add_hook(s, USERNS_STAGE_INSIDE_MOUNTS, hook, &mo, &err), 0);
         char msg[600];
         int st = run_in_child(s, msg, sizeof msg);
         assert_string_equal(msg, "");
@@ -210,6 +213,7 @@ static void hooks_in_order(unsigned long ns)
         /* OUTSIDE runs as host root with a pidfd; INSIDE_SETUP as root of the namespace; INSIDE_EXEC after --uid. */
         assert_string_equal(slurp(log), "outside1 uid=0 pidfd=yes\n"
                                         "outside2 uid=0 pidfd=yes\n"
+                                        "mounts uid=0 pidfd=no root=\n"
                                         "inside uid=0 pidfd=no\n"
                                         "recv got tag=42 data=ping\n"
                                         "exec uid=1000 pidfd=no\n");
@@ -231,7 +235,7 @@ static void hook_failure_stops_the_run(void **state)
                         struct userns_error err = { 0 };
                         assert_int_equal(userns_spawn_new(&s), 0);
                         assert_int_equal(userns_spawn_set_argv(s, TRUE_ARGV, &err), 0);
-                        assert_int_equal(userns_spawn_set_namespaces(s, forked ? CLONE_NEWPID : 0, &err), 0);
+                        assert_int_equal(userns_spawn_set_namespaces(s, CLONE_NEWNS | (forked ? CLONE_NEWPID : 0), &err), 0);
                         assert_int_equal(userns_spawn_add_hook(s, stage, hook, &bad, &err), 0);
                         if (stage != USERNS_STAGE_INSIDE_EXEC)
                                 assert_int_equal(userns_spawn_add_hook(s, USERNS_STAGE_INSIDE_EXEC, hook, &ex, &err), 0);
