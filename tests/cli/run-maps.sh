@@ -109,6 +109,13 @@ like "--groups with setgroups denied is refused" "$ERR" "--groups needs setgroup
 run_cmd "$AS_USER" --no-subid -- "$USERNS" run --uid 5 -- true
 like "--uid outside the map is refused" "$ERR" "--uid 5: not mapped by the uid map"
 
+# --- nested, from the test identity: root of the first namespace writes the second's maps directly ---
+run_cmd "$AS_USER" -- "$USERNS" run -- "$USERNS" run --uid-map 0:1:1000 --gid-map 0:1:1000 -- \
+        sh -c 'id -u; cat /proc/self/uid_map'
+is "nested: the first namespace's root maps part of its subordinate range" "$(squash "$OUT")" "0 0 1 1000"
+run_cmd "$AS_USER" -- "$USERNS" run -- "$USERNS" run --uid-map 0:70000:1 -- true
+like "nested: a map outside the parent namespace is refused before creation" "$ERR" "the uid_map cannot be written: .*70000"
+
 # --- as root: written directly, any extents ---
 MAP='0:100000:1000,1000:0:1,2000:300000:5,3000:400000:1,4000:500000:1,5000:600000:1'
 run_cmd "$USERNS" run --uid-map "$MAP" --gid-map "$MAP" -- sh -c 'cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
