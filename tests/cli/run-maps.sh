@@ -35,6 +35,9 @@ like "... naming the file and the line to add" "$ERR" "no subordinate uid range 
 run_cmd "$AS_USER" --subuid 200000:65536 --subgid 200000:0 -- "$USERNS" run --map-auto -- true
 like "--map-auto with subuids but no subgids names /etc/subgid" "$ERR" "no subordinate gid range .* in /etc/subgid"
 
+run_cmd "$AS_USER" -- "$USERNS" run --setgroups deny -- sh -c 'cat /proc/self/setgroups /proc/self/gid_map; id -G'
+is "--setgroups deny before newgidmap writes a subordinate gid map" "$(squash "$OUT")" "deny 0 4242 1 1 200000 65536 0"
+
 # --- map modes ---
 run_cmd "$AS_USER" -- "$USERNS" run --map-root -- sh -c "$SHOW"
 is "--map-root maps only self to 0" "$(squash "$OUT")" "0 0 0 4242 1 0 4242 1 deny"
