@@ -76,8 +76,9 @@ int spawn_write_maps(const struct userns_spawn *s, pid_t pid, unsigned writers, 
 /* newuidmap/newgidmap processes, forked before the namespace exists, waiting for its pid. */
 struct spawn_helpers {
         pid_t pid[2];
-        int go[2];    /* write the target pid here */
-        int out[2];   /* the helper's stderr */
+        int out[2];   /* each helper's stderr */
+        int go;       /* write the target pid here, once per helper, in one write */
+        int n;        /* helpers forked */
 };
 void spawn_helpers_init(struct spawn_helpers *h);
 int  spawn_helpers_prepare(const struct userns_spawn *s, struct spawn_helpers *h, struct userns_error *err);

@@ -23,9 +23,10 @@
 
 void spawn_helpers_init(struct spawn_helpers *h)
 {
+        h->go = -1;
+        h->n = 0;
         for (int k = 0; k < 2; k++) {
                 h->pid[k] = -1;
-                h->go[k] = -1;
                 h->out[k] = -1;
         }
 }
@@ -76,21 +77,25 @@ _Noreturn static void helper_child(char **argv, char *pidbuf, int go, int out)
 int spawn_helpers_prepare(const struct userns_spawn *s, struct spawn_helpers *h, struct userns_error *err)
 {
         spawn_helpers_init(h);
+        /*
+         * One "go" pipe for both: a single write of both pids wakes them together.  (With
+         * a pipe each, the first woken helper preempts us on this CPU for its whole
+         * setuid exec before we get to wake the second.)
+         */
+        int go[2] = { -1, -1 };
         for (int k = 0; k < 2; k++) {
                 if (s->writer[k] != MAP_WRITER_HELPER)
                         continue;
+                if (go[0] < 0 && pipe2(go, O_CLOEXEC) < 0)
+                        return userns_error_errno(err, errno, "pipe");
+                h->go = go[1];
                 char *pidbuf;
                 _cleanup_free_ char **argv = helper_argv(s, k, &pidbuf);
-                int go[2], out[2];
-                if (!argv)
-                        return userns_error_set(err, ENOMEM, "out of memory");
-                if (pipe2(go, O_CLOEXEC) < 0)
-                        return userns_error_errno(err, errno, "pipe");
-                if (pipe2(out, O_CLOEXEC) < 0) {
-                        int e = errno;
+                int out[2];
+                if (!argv || pipe2(out, O_CLOEXEC) < 0) {
+                        int e = argv ? errno : ENOMEM;
                         close(go[0]);
-                        close(go[1]);
-                        return userns_error_errno(err, e, "pipe");
+                        return userns_error_errno(err, e, "preparing %s", s->helper[k]);
                 }
                 pid_t c = fork();
                 if (c == 0) {
@@ -99,31 +104,31 @@ int spawn_helpers_prepare(const struct userns_spawn *s, struct spawn_helpers *h,
                         helper_child(argv, pidbuf, go[0], out[1]);
                 }
                 int e = errno;
-                close(go[0]);
                 close(out[1]);
                 if (c < 0) {
-                        close(go[1]);
                         close(out[0]);
+                        close(go[0]);
                         return userns_error_errno(err, e, "fork");
                 }
                 h->pid[k] = c;
-                h->go[k] = go[1];
                 h->out[k] = out[0];
+                h->n++;
         }
+        if (go[0] >= 0)
+                close(go[0]);
         return 0;
 }
 
 void spawn_helpers_start(struct spawn_helpers *h, pid_t target)
 {
-        int32_t pid = target;
-        for (int k = 0; k < 2; k++)
-                if (h->go[k] >= 0) {
-                        /* A failed write shows up as the helper's failure below. */
-                        if (write(h->go[k], &pid, sizeof pid) < 0) {
-                        }
-                        close(h->go[k]);
-                        h->go[k] = -1;
-                }
+        if (h->go < 0)
+                return;
+        int32_t pids[2] = { target, target };
+        /* One write (atomic, < PIPE_BUF); each helper reads one pid.  A failure shows as theirs. */
+        if (write(h->go, pids, sizeof(int32_t) * (size_t)h->n) < 0) {
+        }
+        close(h->go);
+        h->go = -1;
 }
 
 /* Wait for one helper; on failure, its message (stderr) goes into err. */
@@ -182,12 +187,13 @@ int spawn_helpers_finish(const struct userns_spawn *s, struct spawn_helpers *h, 
 
 void spawn_helpers_abort(struct spawn_helpers *h)
 {
+        if (h->go >= 0)
+                close(h->go);   /* EOF: the helpers exit without running */
+        h->go = -1;
         for (int k = 0; k < 2; k++) {
-                if (h->go[k] >= 0)
-                        close(h->go[k]);   /* EOF: the helper exits without running */
                 if (h->out[k] >= 0)
                         close(h->out[k]);
-                h->go[k] = h->out[k] = -1;
+                h->out[k] = -1;
         }
         for (int k = 0; k < 2; k++)
                 if (h->pid[k] > 0) {
