@@ -85,6 +85,8 @@ int  spawn_helpers_prepare(const struct userns_spawn *s, struct spawn_helpers *h
 void spawn_helpers_start(struct spawn_helpers *h, pid_t target);
 /* Wait for every started helper; the first failure (with its message) is returned. */
 int  spawn_helpers_finish(const struct userns_spawn *s, struct spawn_helpers *h, struct userns_error *err);
+/* In another forked process: drop our copies of the helpers' pipes (so an abort reaches them). */
+void spawn_helpers_close_fds(struct spawn_helpers *h);
 /* Not started: make them exit, and reap them. */
 void spawn_helpers_abort(struct spawn_helpers *h);
 

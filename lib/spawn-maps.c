@@ -185,16 +185,21 @@ int spawn_helpers_finish(const struct userns_spawn *s, struct spawn_helpers *h, 
         return ret;
 }
 
-void spawn_helpers_abort(struct spawn_helpers *h)
+void spawn_helpers_close_fds(struct spawn_helpers *h)
 {
         if (h->go >= 0)
-                close(h->go);   /* EOF: the helpers exit without running */
+                close(h->go);   /* EOF (once every copy is closed): the helpers exit without running */
         h->go = -1;
         for (int k = 0; k < 2; k++) {
                 if (h->out[k] >= 0)
                         close(h->out[k]);
                 h->out[k] = -1;
         }
+}
+
+void spawn_helpers_abort(struct spawn_helpers *h)
+{
+        spawn_helpers_close_fds(h);
         for (int k = 0; k < 2; k++)
                 if (h->pid[k] > 0) {
                         while (waitpid(h->pid[k], NULL, 0) < 0 && errno == EINTR)

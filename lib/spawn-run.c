@@ -282,6 +282,7 @@ static int run_child(const struct userns_spawn *s, const char *old_cwd, int *sta
                 close(ep[0]);
                 close(sp[0]);
                 close(gp[1]);
+                spawn_helpers_close_fds(&helpers);
                 /* If the caller dies, so does everything inside (nothing is left behind). */
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 char go;
@@ -408,6 +409,7 @@ int userns_spawn_run(struct userns_spawn *s, int *status, struct userns_error *e
                 if (helper == 0) {
                         close(sp[0]);
                         close(rp[0]);
+                        spawn_helpers_close_fds(&helpers);
                         outside_main(s, me, sp[1], rp[1]);
                 }
                 int fe = errno;
