@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -333,6 +334,49 @@ static void diagnose_threads(void **state)
         expect_child_ok(c);
 }
 
+static int nop_hook(void *data, const struct userns_spawn_ctx *ctx, struct userns_error *err)
+{
+        return 0;
+}
+
+/*
+ * An unprivileged caller with subordinate ranges (so newuidmap/newgidmap processes are
+ * forked and waiting) and an OUTSIDE hook (so a helper process waits too), whose
+ * unshare fails (it is multithreaded): the run must fail promptly, not hang.
+ */
+static void abort_with_waiting_helpers(void **state)
+{
+        char path[] = "/tmp/test-spawn-subid.XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "4242:200000:65536\n", 18), 18);
+        fchmod(fd, 0644);
+        close(fd);
+        pid_t c = fork();
+        assert_true(c >= 0);
+        if (c == 0) {
+                alarm(20);   /* a hang fails the test (SIGALRM) */
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                    mount(path, "/etc/subuid", NULL, MS_BIND, NULL) < 0 ||
+                    mount(path, "/etc/subgid", NULL, MS_BIND, NULL) < 0 ||
+                    setgroups(0, NULL) < 0 || setresgid(4242, 4242, 4242) < 0 || setresuid(4242, 4242, 4242) < 0)
+                        _exit(10);
+                pthread_t t;
+                if (pthread_create(&t, NULL, sleeper, NULL) != 0)
+                        _exit(11);
+                struct userns_spawn *s;
+                struct userns_error err = { 0 };
+                int status;
+                userns_spawn_new(&s);
+                userns_spawn_set_argv(s, TRUE_ARGV, &err);
+                userns_spawn_add_hook(s, USERNS_STAGE_OUTSIDE, nop_hook, NULL, &err);
+                int r = userns_spawn_run(s, &status, &err);
+                _exit(r == -EINVAL && status == 125 && strstr(err.message, "multithreaded") ? 0 : 12);
+        }
+        expect_child_ok(c);
+        unlink(path);
+}
+
 static void diagnose_messages(void **state)
 {
         struct userns_error err = { 0 };
@@ -357,6 +401,7 @@ int main(void)
                 cmocka_unit_test(diagnose_max_user_namespaces),
                 cmocka_unit_test(diagnose_chroot),
                 cmocka_unit_test(diagnose_threads),
+                cmocka_unit_test(abort_with_waiting_helpers),
                 cmocka_unit_test(diagnose_messages),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
