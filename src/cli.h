@@ -19,6 +19,7 @@
 // [run]
 // [mount]
 // [fcaps]
+int cmd_fcaps(int argc, char **argv);
 // [caps]
 
 /* "userns: <what>: <why>" on stderr. */

@@ -17,6 +17,7 @@ static const struct command commands[] = {
         // [run]
         // [mount]
         // [fcaps]
+        { "fcaps", cmd_fcaps, "file capabilities across namespaces: get, set, rm, convert" },
         // [caps]
         { NULL, NULL, NULL },
 };
