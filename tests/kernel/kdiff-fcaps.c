@@ -1,1 +1,574 @@
-int main(void){return 0;}
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * File capabilities: the model (lib/fcaps-model.c) against the running kernel.
+ *
+ * Namespaces are made here (fork, unshare(CLONE_NEWUSER), a helper in the parent
+ * namespace writes "0 LOWER COUNT" to uid_map and gid_map; nesting repeats it).  On a
+ * private tmpfs, for fixed cases (test vectors 23-25) and random ones:
+ *   - store: setxattr(security.capability) by root of a namespace, read back raw from
+ *     the host, against userns_fcaps_model_store();
+ *   - read: getxattr from readers in other namespaces, against userns_fcaps_model_read();
+ *   - exec: /bin/cat with file capabilities run as uid 5 of a namespace prints its own
+ *     /proc/self/status; CapPrm/CapEff against userns_fcaps_model_exec().
+ * KDIFF_FCAPS_CASES sets the number of random cases (default 300).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "../lib/tap.h"
+#include "userns/fcaps.h"
+
+#define RAW (1ull << CAP_NET_RAW)
+#define MAXDEPTH 3
+
+/* A chain of nested namespaces, each mapping uid and gid "0 lower count" (lower in its parent's ids). */
+struct chain {
+        size_t n;
+        uint32_t lower[MAXDEPTH], count[MAXDEPTH];
+        /* the model's view */
+        struct userns_idmap *map[MAXDEPTH];
+        struct userns_fcaps_ns ns[MAXDEPTH];
+};
+
+static struct chain mkchain(size_t n, const uint32_t *lc)
+{
+        struct chain c = { .n = n };
+        for (size_t i = 0; i < n; i++) {
+                c.lower[i] = lc[2 * i];
+                c.count[i] = lc[2 * i + 1];
+                if (userns_idmap_new(&c.map[i]) < 0 ||
+                    userns_idmap_add(c.map[i], 0, c.lower[i], c.count[i], NULL, NULL) < 0)
+                        abort();
+        }
+        return c;
+}
+
+static const struct userns_fcaps_ns *model_ns(struct chain *c)
+{
+        for (size_t i = 0; i < c->n; i++)
+                c->ns[i] = (struct userns_fcaps_ns) { .uid_map = c->map[i], .parent = i ? &c->ns[i - 1] : NULL };
+        return c->n ? &c->ns[c->n - 1] : NULL;
+}
+
+static void chain_free(struct chain *c)
+{
+        for (size_t i = 0; i < c->n; i++)
+                userns_idmap_free(c->map[i]);
+}
+
+static int write_file(const char *path, const char *s)
+{
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = write(fd, s, strlen(s));
+        int e = n < 0 ? errno : 0;
+        close(fd);
+        return n < 0 ? -e : 0;
+}
+
+/* Move the calling process into a new user namespace mapped "0 lower count". */
+static int enter_userns(uint32_t lower, uint32_t count)
+{
+        int go[2];
+        if (pipe2(go, O_CLOEXEC) < 0)
+                return -errno;
+        pid_t self = getpid();
+        pid_t helper = fork();
+        if (helper < 0)
+                return -errno;
+        if (helper == 0) {
+                char c, path[64], map[64];
+                int rc = 0;
+                if (read(go[0], &c, 1) != 1)
+                        _exit(1);
+                snprintf(map, sizeof map, "0 %u %u\n", lower, count);
+                snprintf(path, sizeof path, "/proc/%d/uid_map", (int)self);
+                rc |= write_file(path, map);
+                snprintf(path, sizeof path, "/proc/%d/gid_map", (int)self);
+                rc |= write_file(path, map);
+                _exit(rc ? 1 : 0);
+        }
+        close(go[0]);
+        int r = unshare(CLONE_NEWUSER) < 0 ? -errno : 0;
+        char c = 'g';
+        if (write(go[1], &c, 1) != 1)
+                r = r ? r : -EIO;
+        close(go[1]);
+        int st;
+        if (waitpid(helper, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                r = r ? r : -EPERM;
+        /* Become the namespace's root (kernel id `lower`): unshare keeps our ids, and an
+         * unmapped uid could neither own files there nor create a nested namespace. */
+        if (r == 0 && (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
+                       prctl(PR_SET_DUMPABLE, 1) < 0))   /* the id change made us non-dumpable */
+                r = -errno;
+        return r;
+}
+
+static int enter_chain(const struct chain *c)
+{
+        for (size_t i = 0; i < c->n; i++) {
+                int r = enter_userns(c->lower[i], c->count[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+struct result {
+        int rc;                         /* 0 or -errno of the operation */
+        size_t len;
+        uint8_t buf[32];
+};
+
+/* Run op in a child inside chain `c`; the child fills *res. */
+typedef void (*op_fn)(const void *arg, struct result *res);
+
+static int in_ns(const struct chain *c, op_fn op, const void *arg, struct result *res)
+{
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        pid_t pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                struct result r = { 0 };
+                r.rc = enter_chain(c);
+                if (r.rc == 0)
+                        op(arg, &r);
+                else
+                        r.rc = -10000 + r.rc;    /* setup failure, not the operation's */
+                if (write(p[1], &r, sizeof r) != sizeof r)
+                        _exit(1);
+                _exit(0);
+        }
+        close(p[1]);
+        ssize_t n = read(p[0], res, sizeof *res);
+        close(p[0]);
+        int st;
+        waitpid(pid, &st, 0);
+        return n == sizeof *res ? 0 : -EIO;
+}
+
+struct xattr_op {
+        const char *path;
+        const uint8_t *value;
+        size_t len;
+};
+
+static void op_set(const void *arg, struct result *res)
+{
+        const struct xattr_op *x = arg;
+        res->rc = setxattr(x->path, USERNS_FCAPS_XATTR, x->value, x->len, 0) < 0 ? -errno : 0;
+}
+
+static void op_get(const void *arg, struct result *res)
+{
+        const struct xattr_op *x = arg;
+        ssize_t n = getxattr(x->path, USERNS_FCAPS_XATTR, res->buf, sizeof res->buf);
+        res->rc = n < 0 ? -errno : 0;
+        res->len = n < 0 ? 0 : (size_t)n;
+}
+
+static const char *errname(int rc)
+{
+        static char b[32];
+        switch (rc) {
+        case 0: return "ok";
+        case -EINVAL: return "EINVAL";
+        case -EPERM: return "EPERM";
+        case -EOVERFLOW: return "EOVERFLOW";
+        case -ENODATA: return "ENODATA";
+        }
+        snprintf(b, sizeof b, "error %d", rc);
+        return b;
+}
+
+static void describe(char *out, size_t sz, int rc, const struct userns_fcaps *c)
+{
+        if (rc < 0)
+                snprintf(out, sz, "%s", errname(rc));
+        else
+                snprintf(out, sz, "%s%s rootid=%u p=%llx i=%llx", userns_fcaps_revision_name(c->revision),
+                         c->effective ? "+e" : "", c->revision == 3 ? c->rootid : 0,
+                         (unsigned long long)c->permitted, (unsigned long long)c->inheritable);
+}
+
+static int raw_get(const char *path, uint8_t *buf, size_t *len)
+{
+        ssize_t n = getxattr(path, USERNS_FCAPS_XATTR, buf, USERNS_FCAPS_SIZE_MAX + 8);
+        if (n < 0)
+                return -errno;
+        *len = (size_t)n;
+        return 0;
+}
+
+/*
+ * Write `value` from root of chain w to `path` (owned by w's root), then compare:
+ * what the host reads back raw against model_store, and what each reader reads
+ * against model_read of the stored value.  Returns the number of mismatches.
+ */
+static int check_store(const char *label, const char *path, const uint8_t *value, size_t len,
+                       struct chain *w, struct chain *readers, size_t nreaders)
+{
+        int bad = 0;
+        char got[128], want[128];
+        const struct userns_fcaps_ns *wns = model_ns(w);
+        uint32_t owner = userns_fcaps_ns_to_host(wns, 0);
+        removexattr(path, USERNS_FCAPS_XATTR);
+        if (chown(path, owner, owner) < 0)
+                return tap_check(0, "%s: chown: %m", label), 1;
+
+        struct userns_fcaps_writer wr = { .ns = wns, .cap_setfcap = true, .inode_owner_mapped = true };
+        struct userns_fcaps stored;
+        int m = userns_fcaps_model_store(value, len, &wr, NULL, &stored, NULL);
+        struct result res;
+        struct xattr_op x = { .path = path, .value = value, .len = len };
+        if (in_ns(w, op_set, &x, &res) < 0 || res.rc < -1000)
+                return tap_check(0, "%s: could not make the writer's namespace", label), 1;
+        int set_ok = (res.rc == 0) == (m >= 0) && (m >= 0 || res.rc == m);
+        if (!set_ok)
+                bad++;
+
+        /* the stored bytes, as the (initial-namespace) host reads them */
+        uint8_t disk[40];
+        size_t dlen = 0;
+        int hr = raw_get(path, disk, &dlen);
+        struct userns_fcaps host_seen = { 0 }, model_host = { 0 };
+        if (hr == 0)
+                hr = userns_fcaps_decode(disk, dlen, &host_seen, NULL);
+        int mh = m >= 0 ? userns_fcaps_model_read(NULL, 0, NULL, NULL, &model_host, NULL) : -ENODATA;
+        if (m >= 0) {
+                uint8_t sb[24];
+                int sn = userns_fcaps_encode(&stored, sb, sizeof sb, NULL);
+                mh = userns_fcaps_model_read(sb, (size_t)sn, NULL, NULL, &model_host, NULL);
+        }
+        describe(got, sizeof got, hr, &host_seen);
+        describe(want, sizeof want, mh, &model_host);
+        if (strcmp(got, want) != 0)
+                bad++;
+        tap_check(set_ok && strcmp(got, want) == 0, "%s: setxattr %s (model %s), host reads %s (model %s)",
+                  label, errname(res.rc), errname(m < 0 ? m : 0), got, want);
+
+        for (size_t i = 0; i < nreaders && m >= 0; i++) {
+                uint8_t sb[24];
+                int sn = userns_fcaps_encode(&stored, sb, sizeof sb, NULL);
+                struct userns_fcaps ms = { 0 }, ks = { 0 };
+                int mr = userns_fcaps_model_read(sb, (size_t)sn, model_ns(&readers[i]), NULL, &ms, NULL);
+                x = (struct xattr_op) { .path = path };
+                if (in_ns(&readers[i], op_get, &x, &res) < 0 || res.rc < -1000) {
+                        tap_check(0, "%s: could not make reader %zu's namespace", label, i);
+                        bad++;
+                        continue;
+                }
+                int kr = res.rc;
+                if (kr == 0)
+                        kr = userns_fcaps_decode(res.buf, res.len, &ks, NULL);
+                describe(got, sizeof got, kr, &ks);
+                describe(want, sizeof want, mr, &ms);
+                int ok = strcmp(got, want) == 0;
+                bad += !ok;
+                char rl[64] = "init";
+                if (readers[i].n)
+                        snprintf(rl, sizeof rl, "0->%u/%u%s", readers[i].lower[readers[i].n - 1],
+                                 readers[i].count[readers[i].n - 1], readers[i].n > 1 ? " nested" : "");
+                tap_check(ok, "%s: reader %s sees %s (model %s)", label, rl, got, want);
+        }
+        return bad;
+}
+
+struct exec_op {
+        const char *path;
+        int out_fd;
+};
+
+struct task_state {
+        int rc;
+        uint64_t inh, prm, bnd, amb;
+        int nnp;
+};
+
+static uint64_t status_field(const char *text, const char *key)
+{
+        const char *p = strstr(text, key);
+        return p ? strtoull(p + strlen(key), NULL, 16) : ~0ull;
+}
+
+static int read_status(char *buf, size_t sz)
+{
+        int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = read(fd, buf, sz - 1);
+        close(fd);
+        if (n < 0)
+                return -errno;
+        buf[n] = 0;
+        return 0;
+}
+
+/*
+ * Exec `path` (a copy of cat) as uid 5 of chain c (or uid 1000 on the host when c is
+ * empty), after dropping capability drop_bset (>= 0) from the bounding set, printing its own /proc/self/status; compare CapPrm/CapEff with the model.
+ */
+static int check_exec(const char *label, const char *path, struct chain *c, int drop_bset)
+{
+        int st_pipe[2], out_pipe[2];
+        if (pipe2(st_pipe, O_CLOEXEC) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0)
+                return tap_check(0, "%s: pipe: %m", label), 1;
+        pid_t pid = fork();
+        if (pid == 0) {
+                struct task_state ts = { 0 };
+                char status[4096];
+                uid_t uid = c->n ? 5 : 1000;
+                ts.rc = enter_chain(c);
+                if (ts.rc == 0 && drop_bset >= 0 && prctl(PR_CAPBSET_DROP, drop_bset) < 0)
+                        ts.rc = -errno;
+                if (ts.rc == 0 && (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0))
+                        ts.rc = -errno;
+                if (ts.rc == 0 && (ts.rc = read_status(status, sizeof status)) == 0) {
+                        ts.inh = status_field(status, "CapInh:");
+                        ts.prm = status_field(status, "CapPrm:");
+                        ts.bnd = status_field(status, "CapBnd:");
+                        ts.amb = status_field(status, "CapAmb:");
+                        ts.nnp = (int)strtol(strstr(status, "NoNewPrivs:") + 11, NULL, 10);
+                }
+                if (write(st_pipe[1], &ts, sizeof ts) != sizeof ts || ts.rc)
+                        _exit(1);
+                dup2(out_pipe[1], 1);
+                execl(path, "cat", "/proc/self/status", (char *)NULL);
+                int e = -errno;
+                if (write(st_pipe[1], &e, sizeof e) != sizeof e)
+                        _exit(1);
+                _exit(127);
+        }
+        close(st_pipe[1]);
+        close(out_pipe[1]);
+        struct task_state ts = { .rc = -EIO };
+        int exec_err = 0;
+        char out[8192];
+        size_t n = 0;
+        ssize_t k;
+        if (read(st_pipe[0], &ts, sizeof ts) != sizeof ts)
+                ts.rc = -EIO;
+        while ((k = read(out_pipe[0], out + n, sizeof out - 1 - n)) > 0)
+                n += (size_t)k;
+        out[n] = 0;
+        if (read(st_pipe[0], &exec_err, sizeof exec_err) != sizeof exec_err)
+                exec_err = 0;
+        close(st_pipe[0]);
+        close(out_pipe[0]);
+        int st;
+        waitpid(pid, &st, 0);
+        if (ts.rc)
+                return tap_check(0, "%s: setting up the task failed: %d", label, ts.rc), 1;
+
+        uint8_t disk[40];
+        size_t dlen = 0;
+        int hr = raw_get(path, disk, &dlen);
+        struct userns_fcaps_task task = {
+                .ns = model_ns(c), .permitted = ts.prm, .inheritable = ts.inh,
+                .ambient = ts.amb, .bounding = ts.bnd, .no_new_privs = ts.nnp,
+        };
+        struct userns_fcaps_exec e = { 0 };
+        int mr = userns_fcaps_model_exec(hr == 0 ? disk : NULL, hr == 0 ? dlen : 0, &task, NULL, &e, NULL);
+        uint64_t prm = status_field(out, "CapPrm:"), eff = status_field(out, "CapEff:");
+        int ok;
+        if (mr < 0 || exec_err)
+                ok = mr == exec_err;
+        else
+                ok = prm == e.permitted && eff == e.effective;
+        tap_check(ok, "%s: exec gives CapPrm %llx CapEff %llx%s (model %llx %llx%s, %s)", label,
+                  (unsigned long long)prm, (unsigned long long)eff, exec_err ? " execve failed" : "",
+                  (unsigned long long)e.permitted, (unsigned long long)e.effective,
+                  mr < 0 ? " execve fails" : "", mr < 0 ? errname(mr) : e.why);
+        return !ok;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+        int in = open(from, O_RDONLY | O_CLOEXEC);
+        int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+        if (in < 0 || out < 0)
+                return -1;
+        char b[65536];
+        ssize_t n;
+        while ((n = read(in, b, sizeof b)) > 0)
+                if (write(out, b, (size_t)n) != n)
+                        return -1;
+        close(in);
+        close(out);
+        return n < 0 ? -1 : 0;
+}
+
+static size_t enc(uint8_t *buf, unsigned rev, bool eff, uint64_t p, uint64_t i, uint32_t rootid)
+{
+        struct userns_fcaps c = { .revision = rev, .effective = eff, .permitted = p, .inheritable = i,
+                                  .rootid = rootid };
+        int n = userns_fcaps_encode(&c, buf, USERNS_FCAPS_SIZE_MAX, NULL);
+        return n < 0 ? 0 : (size_t)n;
+}
+
+static uint32_t rnd(uint32_t n)
+{
+        return (uint32_t)((unsigned)rand() % n);
+}
+
+int main(void)
+{
+        if (geteuid() != 0) {
+                tap_skip("needs root");
+                return tap_done();
+        }
+        /* A private tmpfs: nothing outlives the test. */
+        char dir[] = "/tmp/kdiff-fcaps.XXXXXX";
+        if (!mkdtemp(dir) || unshare(CLONE_NEWNS) < 0 ||
+            mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount("tmpfs", dir, "tmpfs", 0, "mode=0755") < 0) {
+                tap_check(0, "private tmpfs scratch: %m");
+                return tap_done();
+        }
+        char file[128], prog[128];
+        snprintf(file, sizeof file, "%s/f", dir);
+        snprintf(prog, sizeof prog, "%s/cat", dir);
+        close(open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0755));
+        if (copy_file("/bin/cat", prog) < 0) {
+                tap_check(0, "copy /bin/cat: %m");
+                return tap_done();
+        }
+        uint8_t v[24];
+        size_t n;
+        int bad = 0;
+
+        /* tmpfs must take security.* xattrs for any of this to mean anything */
+        n = enc(v, 2, true, RAW, 0, 0);
+        tap_check(setxattr(file, USERNS_FCAPS_XATTR, v, n, 0) == 0, "tmpfs accepts security.capability");
+
+        struct chain init = { 0 };
+        struct chain A = mkchain(1, (uint32_t[]){ 1000, 1000 });
+        struct chain B = mkchain(1, (uint32_t[]){ 999, 1000 });
+        struct chain C = mkchain(1, (uint32_t[]){ 5000, 10 });
+        struct chain D = mkchain(2, (uint32_t[]){ 1000, 1000, 5, 10 });
+        struct chain readers[] = { init, A, B, C, D };
+
+        /* vector 23: a v2 written by A's root is stored as v3 rootid 1000 */
+        n = enc(v, 2, true, RAW, 0, 0);
+        bad += check_store("v23 v2 by root of A", file, v, n, &A, readers, 5);
+        n = enc(v, 3, false, RAW, 1ull << CAP_CHOWN, 5);
+        bad += check_store("v3 rootid 5 by root of A", file, v, n, &A, readers, 5);
+        n = enc(v, 3, true, RAW, 0, 2000);
+        bad += check_store("v3 unmapped rootid 2000 by root of A", file, v, n, &A, NULL, 0);
+        n = enc(v, 3, true, RAW, 0, 0);
+        bad += check_store("v3 rootid 0 by init root", file, v, n, &init, readers, 5);
+        n = enc(v, 2, false, RAW, 0, 0);
+        bad += check_store("v2 by init root", file, v, n, &init, readers, 5);
+        n = enc(v, 2, true, RAW, 0, 0);
+        bad += check_store("v2 by root of D (nested in A)", file, v, n, &D, readers, 5);
+        /* vector 24: v1 refused even for init root; odd sizes and flags too */
+        n = enc(v, 1, true, RAW, 0, 0);
+        bad += check_store("v24 v1 by init root", file, v, n, &init, NULL, 0);
+        n = enc(v, 2, true, RAW, 0, 0);
+        bad += check_store("13 bytes by init root", file, v, 13, &init, NULL, 0);
+        v[1] = 0x02;
+        bad += check_store("v2 with an unknown flag by init root", file, v, n, &init, NULL, 0);
+
+        /* a refused write leaves the previous value */
+        n = enc(v, 3, true, RAW, 0, 1000);
+        removexattr(file, USERNS_FCAPS_XATTR);
+        if (chown(file, 1000, 1000) < 0)
+                bad++;
+        setxattr(file, USERNS_FCAPS_XATTR, v, n, 0);
+        uint8_t before[40], after[40], bad_v[24];
+        size_t bl = 0, al = 0;
+        raw_get(file, before, &bl);
+        size_t bn = enc(bad_v, 3, true, RAW, 0, 2000);
+        struct result res;
+        struct xattr_op x = { .path = file, .value = bad_v, .len = bn };
+        in_ns(&A, op_set, &x, &res);
+        raw_get(file, after, &al);
+        tap_check(res.rc == -EINVAL && bl == al && memcmp(before, after, bl) == 0,
+                  "a refused setxattr (%s) leaves the stored value unchanged", errname(res.rc));
+
+        /* vector 25: v3 rootid 1000 on cat, run as uid 5 in A, in D (inside A), in B, uid 1000 on the host */
+        n = enc(v, 3, true, RAW, 0, 1000);
+        if (setxattr(prog, USERNS_FCAPS_XATTR, v, n, 0) < 0)
+                bad++;
+        bad += check_exec("v25 v3 rootid 1000, uid 5 in A", prog, &A, -1);
+        bad += check_exec("v25 v3 rootid 1000, uid 5 in D inside A", prog, &D, -1);
+        bad += check_exec("v25 v3 rootid 1000, uid 5 in B", prog, &B, -1);
+        bad += check_exec("v25 v3 rootid 1000, uid 1000 on the host", prog, &init, -1);
+        n = enc(v, 3, false, RAW, 0, 1000);
+        setxattr(prog, USERNS_FCAPS_XATTR, v, n, 0);
+        bad += check_exec("v3 rootid 1000 without effective, uid 5 in A", prog, &A, -1);
+        n = enc(v, 3, true, 1ull << CAP_SYS_RESOURCE, 0, 1000);
+        setxattr(prog, USERNS_FCAPS_XATTR, v, n, 0);
+        bad += check_exec("fE with a capability outside the bounding set, uid 5 in A", prog, &A, CAP_SYS_RESOURCE);
+        bad += check_exec("fE, an unrelated capability dropped from the bounding set, uid 5 in A", prog, &A, CAP_NET_RAW);
+        n = enc(v, 2, true, RAW, 0, 0);
+        setxattr(prog, USERNS_FCAPS_XATTR, v, n, 0);
+        bad += check_exec("v2, uid 5 in C", prog, &C, -1);
+        bad += check_exec("v2, uid 1000 on the host", prog, &init, -1);
+
+        /* random cases: writers, readers and exec'ing tasks in random namespaces */
+        const char *env = getenv("KDIFF_FCAPS_CASES");
+        int cases = env ? atoi(env) : 300;
+        srand(25);
+        int rbad = 0, rchecks = 0;
+        for (int i = 0; i < cases; i++) {
+                uint32_t base = 1000 * (1 + rnd(5));
+                struct chain w = rnd(4) == 0 ? (struct chain){ 0 }
+                                             : mkchain(1, (uint32_t[]){ base, 1000 });
+                struct chain r1 = mkchain(1, (uint32_t[]){ 1000 * (1 + rnd(5)) + rnd(3), 1000 });
+                struct chain r2 = mkchain(2, (uint32_t[]){ base, 1000, rnd(20), 10 });
+                struct chain rs[] = { init, w, r1, r2 };
+                unsigned rev = 2 + rnd(2);
+                uint64_t p = ((uint64_t)rand() << 20 ^ (uint64_t)rand()) & USERNS_FCAPS_VALID_MASK;
+                n = enc(v, rev, rnd(2), p, (uint64_t)rand() & USERNS_FCAPS_VALID_MASK,
+                        rev == 3 ? rnd(30) * (rnd(2) ? 1 : 100) : 0);
+                char label[64];
+                snprintf(label, sizeof label, "random %d", i);
+                int b = check_store(label, file, v, n, &w, rs, 4);
+                rbad += b;
+                rchecks += 5;
+                if (i % 3 == 0) {
+                        /* exec: random rootid file, random namespace */
+                        uint32_t root = 1000 * (1 + rnd(3));
+                        n = enc(v, 3, rnd(2), RAW | 1ull << CAP_KILL, 0, root + rnd(2));
+                        setxattr(prog, USERNS_FCAPS_XATTR, v, n, 0);
+                        struct chain t = rnd(2) ? mkchain(1, (uint32_t[]){ root, 1000 })
+                                                : mkchain(2, (uint32_t[]){ root, 1000, rnd(3), 10 });
+                        snprintf(label, sizeof label, "random exec %d", i);
+                        rbad += check_exec(label, prog, &t, -1);
+                        rchecks++;
+                        chain_free(&t);
+                }
+                chain_free(&w);
+                chain_free(&r1);
+                chain_free(&r2);
+        }
+        printf("# random: %d checks, %d disagreements between model and kernel\n", rchecks, rbad);
+        printf("# fixed cases: %d disagreements\n", bad);
+
+        chain_free(&A);
+        chain_free(&B);
+        chain_free(&C);
+        chain_free(&D);
+        umount2(dir, MNT_DETACH);
+        rmdir(dir);
+        return tap_done();
+}
