@@ -143,8 +143,12 @@ static char *caps_text(const struct userns_fcaps *c)
 static void print_plain(const char *file, const struct report *rep, const struct view *target)
 {
         _cleanup_free_ char *t = caps_text(&rep->seen);
-        printf("%s: revision=%u rootid=%u host-rootid=%u caps=%s", file, rep->seen.revision,
-               rep->seen.revision == 3 ? rep->seen.rootid : 0, rep->host_rootid, t ? t : "?");
+        printf("%s: revision=%u rootid=%u host-rootid=", file, rep->seen.revision,
+               rep->seen.revision == 3 ? rep->seen.rootid : 0);
+        if (rep->host_rootid == USERNS_ID_INVALID)
+                printf("unmapped");
+        else
+                printf("%u", rep->host_rootid);
         if (strcmp(target->label, "this namespace") != 0) {
                 if (rep->ns_r >= 0)
                         printf(" ns-revision=%u ns-rootid=%u", rep->ns_seen.revision,
@@ -153,7 +157,7 @@ static void print_plain(const char *file, const struct report *rep, const struct
                         printf(" ns-revision=none");
         }
         bool gains = rep->exec_r == 0 && rep->exec.honoured && rep->exec.permitted;
-        printf(" exec=%s\n", rep->exec_r < 0 ? "fails" : gains ? "gains" : "nothing");
+        printf(" exec=%s caps=%s\n", rep->exec_r < 0 ? "fails" : gains ? "gains" : "nothing", t ? t : "?");
 }
 
 static void print_json(struct cli_json *j, const char *file, int r, const char *error,
