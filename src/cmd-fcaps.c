@@ -11,7 +11,6 @@
 #include "userns/fcaps.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free);
 
 /* A namespace as the caller sees it: its uid_map in the caller's ids. */
 struct view {
@@ -138,6 +137,16 @@ static char *caps_text(const struct userns_fcaps *c)
         if (userns_fcaps_to_text(c, &t, NULL) < 0)
                 return NULL;
         return t;
+}
+
+/* "userns: FILE: why", where open's messages already start with the file's name. */
+static int file_fail(const char *file, int fd, const struct userns_error *err)
+{
+        if (fd < 0) {
+                cli_warn("%s", err->message);
+                return 1;
+        }
+        return cli_fail(1, err, "%s", file);
 }
 
 static void print_plain(const char *file, const struct report *rep, const struct view *target)
@@ -290,7 +299,7 @@ static int do_get(int argc, char **argv)
                         printf("%s: no capabilities\n", argv[i]);
                 } else if (r < 0) {
                         fflush(stdout);
-                        cli_fail(1, &err, "%s", argv[i]);
+                        file_fail(argv[i], fd, &err);
                 } else
                         print_plain(argv[i], &rep, &target);
         }
@@ -370,7 +379,7 @@ static int do_set(int argc, char **argv)
                 userns_error_clear(&err);
                 _cleanup_close_ int fd = userns_fcaps_open(argv[i], &err);
                 if (fd < 0 || userns_fcaps_set_fd(fd, &caps, &err) < 0)
-                        status = cli_fail(1, &err, "%s", argv[i]);
+                        status = file_fail(argv[i], fd, &err);
         }
         return status;
 }
@@ -388,7 +397,7 @@ static int do_rm(int argc, char **argv)
                 struct userns_error err = { 0 };
                 _cleanup_close_ int fd = userns_fcaps_open(argv[i], &err);
                 if (fd < 0 || userns_fcaps_remove_fd(fd, &err) < 0)
-                        status = cli_fail(1, &err, "%s", argv[i]);
+                        status = file_fail(argv[i], fd, &err);
         }
         return status;
 }
@@ -432,7 +441,7 @@ static int do_convert(int argc, char **argv)
                 userns_error_clear(&err);
                 _cleanup_close_ int fd = userns_fcaps_open(argv[i], &err);
                 if (fd < 0 || userns_fcaps_get_fd(fd, &caps, NULL, NULL, &err) < 0) {
-                        status = cli_fail(1, &err, "%s", argv[i]);
+                        status = file_fail(argv[i], fd, &err);
                         continue;
                 }
                 unsigned from = caps.revision;
@@ -440,7 +449,7 @@ static int do_convert(int argc, char **argv)
                 caps.revision = 3;
                 caps.rootid = root;
                 if (userns_fcaps_set_fd(fd, &caps, &err) < 0)
-                        status = cli_fail(1, &err, "%s", argv[i]);
+                        status = file_fail(argv[i], fd, &err);
                 else
                         printf("%s: %s rootid=%u -> v3 rootid=%u\n", argv[i],
                                userns_fcaps_revision_name(from), old, root);

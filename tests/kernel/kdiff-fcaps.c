@@ -479,6 +479,8 @@ int main(void)
         bad += check_store("v2 by init root", file, v, n, &init, readers, 5);
         n = enc(v, 2, true, RAW, 0, 0);
         bad += check_store("v2 by root of D (nested in A)", file, v, n, &D, readers, 5);
+        n = enc(v, 3, true, RAW, 0, UINT32_MAX);
+        bad += check_store("v3 rootid 4294967295 by init root", file, v, n, &init, NULL, 0);
         /* vector 24: v1 refused even for init root; odd sizes and flags too */
         n = enc(v, 1, true, RAW, 0, 0);
         bad += check_store("v24 v1 by init root", file, v, n, &init, NULL, 0);
