@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -12,9 +11,10 @@
 #include "util/cleanup.h"
 
 
-/* A namespace as the caller sees it: its uid_map in the caller's ids. */
+/* A namespace for the model, with what it owns. */
 struct view {
-        struct userns_idmap *map;       /* NULL: the caller's own namespace */
+        struct userns_idmap *map;       /* the caller's map, or --rootid's one-line map */
+        struct userns_fcaps_chain *chain; /* --ns PID */
         struct userns_fcaps_ns ns;
         const struct userns_fcaps_ns *nsp;
         char label[48];                 /* "namespace of pid 123", "root 1000" */
@@ -23,6 +23,7 @@ struct view {
 static void view_done(struct view *v)
 {
         userns_idmap_free(v->map);
+        userns_fcaps_chain_free(v->chain);
 }
 
 /* The caller's namespace for the model: NULL (initial) when its map is the identity,
@@ -45,18 +46,8 @@ static int caller_ns(struct view *v, struct userns_error *err)
         return 0;
 }
 
-static bool same_userns(pid_t pid)
-{
-        char p[64];
-        struct stat a, b;
-        snprintf(p, sizeof p, "/proc/%d/ns/user", (int)pid);
-        if (stat(p, &a) < 0 || stat("/proc/self/ns/user", &b) < 0)
-                return false;
-        return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
-}
-
-/* The namespace of PID (a child of the caller's, as far as the model is concerned),
- * or a namespace mapping only its root to ROOTID. */
+/* The namespace of PID with every namespace between ours and it, or a namespace
+ * mapping only its root to ROOTID (a child of ours). */
 static int target_view(const struct view *caller, const char *pid_s, const char *rootid_s,
                        struct view *v, struct userns_error *err)
 {
@@ -64,17 +55,11 @@ static int target_view(const struct view *caller, const char *pid_s, const char 
         *v = (struct view) { 0 };
         if (pid_s) {
                 if (cli_parse_u32(pid_s, &n, false) < 0 || n == 0)
-                        return userns_error_set(err, EINVAL, "--ns: '%s' is not a process id", pid_s);
-                if (same_userns((pid_t)n)) {
-                        *v = *caller;
-                        v->map = NULL;
-                } else {
-                        int r = userns_idmap_read_proc((pid_t)n, USERNS_IDMAP_UID, &v->map, err);
-                        if (r < 0)
-                                return r;
-                        v->ns = (struct userns_fcaps_ns) { .uid_map = v->map, .parent = caller->nsp };
-                        v->nsp = &v->ns;
-                }
+                        return userns_error_set(err, EINVAL, "'%s' is not a process id", pid_s);
+                int r = userns_fcaps_chain_from_pid((pid_t)n, caller->nsp, &v->chain, err);
+                if (r < 0)
+                        return r;
+                v->nsp = userns_fcaps_chain_ns(v->chain);
                 snprintf(v->label, sizeof v->label, "namespace of pid %u", n);
                 return 0;
         }
@@ -96,15 +81,14 @@ static int target_view(const struct view *caller, const char *pid_s, const char 
 static int target_root(const struct view *caller, const struct view *t, uint32_t *out,
                        struct userns_error *err)
 {
-        if (t->nsp == caller->nsp) {
-                *out = 0;
-                return 0;
-        }
-        uint32_t r = userns_idmap_down(t->map, 0);
-        if (r == USERNS_ID_INVALID)
+        uint32_t id = 0;
+        for (const struct userns_fcaps_ns *ns = t->nsp; ns != caller->nsp && id != USERNS_ID_INVALID;
+             ns = ns->parent)
+                id = userns_idmap_down(ns->uid_map, id);
+        if (id == USERNS_ID_INVALID)
                 return userns_error_set(err, EINVAL, "the %s maps no uid 0: no root to own capabilities",
                                         t->label);
-        *out = r;
+        *out = id;
         return 0;
 }
 
@@ -273,8 +257,8 @@ static int do_get(int argc, char **argv)
                 if (target_view(&caller, ns, rootid, &target, &err) < 0)
                         return cli_fail(1, &err, ns ? "--ns %s" : "--rootid %s", ns ? ns : rootid);
         } else {
-                target = caller;
-                target.map = NULL;
+                target.nsp = caller.nsp;
+                snprintf(target.label, sizeof target.label, "this namespace");
         }
         struct cli_json j;
         if (json) {

@@ -167,6 +167,33 @@ int userns_fcaps_model_exec(const void *disk, size_t len, const struct userns_fc
                             const struct userns_fcaps_fs *fs, struct userns_fcaps_exec *out,
                             struct userns_error *err);
 
+/* ---- a process's namespace for the model (lib/fcaps-ns.c) ---------------------------- */
+
+#define USERNS_FCAPS_CHAIN_MAX 33   /* 32 nested namespaces below the initial one */
+
+/* The namespaces from the caller's (excluded) down to a process's, outermost first. */
+struct userns_fcaps_chain {
+        size_t n;
+        bool complete;                 /* false: a level had no process to read its map
+                                          from and was skipped, or the process is not below
+                                          the caller and is modelled as its child */
+        const struct userns_fcaps_ns *caller;
+        struct userns_idmap *maps[USERNS_FCAPS_CHAIN_MAX];
+        struct userns_fcaps_ns ns[USERNS_FCAPS_CHAIN_MAX];
+};
+
+/*
+ * The user namespace of `pid` as a model chain below `caller` (the caller's own
+ * namespace for the model): parents by NS_GET_PARENT, each level's uid_map read from a
+ * process in it and made relative to its parent.  The process's own namespace may be
+ * the caller's (n == 0).
+ */
+int userns_fcaps_chain_from_pid(pid_t pid, const struct userns_fcaps_ns *caller,
+                                struct userns_fcaps_chain **out, struct userns_error *err);
+/* The innermost namespace (the process's), or `caller` when n == 0. */
+const struct userns_fcaps_ns *userns_fcaps_chain_ns(const struct userns_fcaps_chain *c);
+void userns_fcaps_chain_free(struct userns_fcaps_chain *c);
+
 /* ---- io ------------------------------------------------------------------------------- */
 
 /*

@@ -89,6 +89,23 @@ like "get --ns A: A reads v2" "$("$USERNS" fcaps get --ns "$A" "$dir/cat")" "ns-
 like "get --ns B: B cannot read it" "$("$USERNS" fcaps get --ns "$B" "$dir/cat")" "ns-revision=none "
 like "get --rootid 1000 predicts the gain" "$("$USERNS" fcaps get --rootid 1000 "$dir/cat")" "exec=gains"
 
+# --- a namespace nested in A: A's root is its ancestor's root -------------------------------
+nsenter --user --target "$A" -S 0 -G 0 unshare --user sleep 300 &
+D=$!; pids+=("$D")
+for ((i = 0; i < 200; i++)); do
+        [ "$(readlink /proc/$D/ns/user 2>/dev/null)" != "$(readlink /proc/$A/ns/user)" ] && break
+        sleep 0.01
+done
+nsenter --user --target "$A" -S 0 -G 0 sh -c "echo '0 5 10' >/proc/$D/uid_map && echo '0 5 10' >/proc/$D/gid_map"
+out=$(nsenter --user --target "$D" -S 5 -G 5 "$dir/cat" /proc/self/status)
+is "exec as uid 5 in D (inside A) gains A's capabilities" "$(capprm "$out")" 0000000000002000
+like "get --ns D: D reads v2 and an exec there gains them" "$("$USERNS" fcaps get --ns "$D" "$dir/cat")" \
+        "ns-revision=2 ns-rootid=0 exec=gains"
+: >"$dir/h"
+"$USERNS" fcaps set cap_kill=p --ns "$D" "$dir/h"
+like "set --ns D writes v3 for D's root (host 1005)" "$("$USERNS" fcaps get --ns "$A" "$dir/h")" \
+        "revision=3 rootid=1005 host-rootid=1005 ns-revision=3 ns-rootid=5 exec=nothing"
+
 # --- convert re-targets to another namespace ----------------------------------------------
 run_cmd "$USERNS" fcaps convert --to-ns "$B" "$dir/cat"
 like "convert --to-ns B reports the change" "$OUT" "v3 rootid=1000 -> v3 rootid=2000"
