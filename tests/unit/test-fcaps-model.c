@@ -151,6 +151,16 @@ static void store_fs_owner_and_idmap(void **state)
         struct userns_fcaps_writer d_root = { .ns = &w.d, .cap_setfcap = true, .inode_owner_mapped = true };
         assert_int_equal(userns_fcaps_model_store(v, n, &d_root, &fs_a, &s, NULL), 24);
         assert_int_equal(s.rootid, 5);
+        /* init root over A's filesystem: a v3 for a root A does not map cannot be stored */
+        struct userns_fcaps_writer host = { .cap_setfcap = true, .inode_owner_mapped = true };
+        size_t n3 = enc(v, 3, false, RAW, 0, 5);
+        assert_int_equal(userns_fcaps_model_store(v, n3, &host, &fs_a, &s, &err), -EINVAL);
+        assert_string_equal(err.message,
+                "setxattr: root id 5 (host 5) is not mapped in the filesystem's owning namespace");
+        n3 = enc(v, 3, false, RAW, 0, 1007);
+        assert_int_equal(userns_fcaps_model_store(v, n3, &host, &fs_a, &s, NULL), 24);
+        assert_int_equal(s.rootid, 7);
+        n = enc(v, 2, false, RAW, 0, 0);
         /* an idmapped mount (on-disk 0.. shown as 1000..): even init root's v2 becomes v3, through the idmap */
         struct userns_fcaps_fs idm = { .mnt_idmap = mkmap(0, 1000, 1000) };
         struct userns_fcaps_writer init_root = { .cap_setfcap = true, .inode_owner_mapped = true };
@@ -186,6 +196,16 @@ static void read_vector_23(void **state)
         assert_int_equal(userns_fcaps_model_read(v, n, NULL, NULL, &s, NULL), 20);
         n = enc(v, 2, false, RAW, 0, 0);
         assert_int_equal(userns_fcaps_model_read(v, n, &w.a, NULL, &s, NULL), 20);
+        /* on a filesystem owned by A, on-disk ids are A's: a v2 belongs to A's root */
+        struct userns_fcaps_fs fs_a = { .owner = &w.a };
+        assert_int_equal(userns_fcaps_model_read(v, n, NULL, &fs_a, &s, NULL), 24);
+        assert_int_equal(s.rootid, 1000);
+        assert_int_equal(userns_fcaps_model_read(v, n, &w.a, &fs_a, &s, NULL), 20);
+        n = enc(v, 3, false, RAW, 0, 7);
+        assert_int_equal(userns_fcaps_model_read(v, n, NULL, &fs_a, &s, NULL), 24);
+        assert_int_equal(s.rootid, 1007);
+        assert_int_equal(userns_fcaps_model_read(v, n, &w.d, &fs_a, &s, NULL), 24);
+        assert_int_equal(s.rootid, 2);
         /* v1 on disk, an empty value: EINVAL; nothing: ENODATA */
         n = enc(v, 1, false, RAW, 0, 0);
         assert_int_equal(userns_fcaps_model_read(v, n, NULL, NULL, &s, &err), -EINVAL);
