@@ -165,8 +165,10 @@ static int in_ns(const struct chain *c, op_fn op, const void *arg, struct result
         return n == sizeof *res ? 0 : -EIO;
 }
 
+/* Operations on an fd opened by the test and inherited: it works in any namespace,
+ * even for a file on a mount only another mount namespace has. */
 struct xattr_op {
-        const char *path;
+        int fd;
         const uint8_t *value;
         size_t len;
 };
@@ -174,13 +176,13 @@ struct xattr_op {
 static void op_set(const void *arg, struct result *res)
 {
         const struct xattr_op *x = arg;
-        res->rc = setxattr(x->path, USERNS_FCAPS_XATTR, x->value, x->len, 0) < 0 ? -errno : 0;
+        res->rc = fsetxattr(x->fd, USERNS_FCAPS_XATTR, x->value, x->len, 0) < 0 ? -errno : 0;
 }
 
 static void op_get(const void *arg, struct result *res)
 {
         const struct xattr_op *x = arg;
-        ssize_t n = getxattr(x->path, USERNS_FCAPS_XATTR, res->buf, sizeof res->buf);
+        ssize_t n = fgetxattr(x->fd, USERNS_FCAPS_XATTR, res->buf, sizeof res->buf);
         res->rc = n < 0 ? -errno : 0;
         res->len = n < 0 ? 0 : (size_t)n;
 }
@@ -209,9 +211,9 @@ static void describe(char *out, size_t sz, int rc, const struct userns_fcaps *c)
                          (unsigned long long)c->permitted, (unsigned long long)c->inheritable);
 }
 
-static int raw_get(const char *path, uint8_t *buf, size_t *len)
+static int raw_get(int fd, uint8_t *buf, size_t *len)
 {
-        ssize_t n = getxattr(path, USERNS_FCAPS_XATTR, buf, USERNS_FCAPS_SIZE_MAX + 8);
+        ssize_t n = fgetxattr(fd, USERNS_FCAPS_XATTR, buf, USERNS_FCAPS_SIZE_MAX + 8);
         if (n < 0)
                 return -errno;
         *len = (size_t)n;
@@ -219,26 +221,28 @@ static int raw_get(const char *path, uint8_t *buf, size_t *len)
 }
 
 /*
- * Write `value` from root of chain w to `path` (owned by w's root), then compare:
- * what the host reads back raw against model_store, and what each reader reads
+ * Write `value` from root of chain w to the file open at `fd` (made owned by w's root)
+ * on filesystem `fs` (NULL: owned by the initial namespace), then compare: what the
+ * host reads back against model_read(model_store()), and what each reader reads
  * against model_read of the stored value.  Returns the number of mismatches.
  */
-static int check_store(const char *label, const char *path, const uint8_t *value, size_t len,
-                       struct chain *w, struct chain *readers, size_t nreaders)
+static int check_store(const char *label, int fd, const struct userns_fcaps_fs *fs,
+                       const uint8_t *value, size_t len, struct chain *w, struct chain *readers,
+                       size_t nreaders)
 {
         int bad = 0;
         char got[128], want[128];
         const struct userns_fcaps_ns *wns = model_ns(w);
         uint32_t owner = userns_fcaps_ns_to_host(wns, 0);
-        removexattr(path, USERNS_FCAPS_XATTR);
-        if (chown(path, owner, owner) < 0)
+        fremovexattr(fd, USERNS_FCAPS_XATTR);
+        if (fchown(fd, owner, owner) < 0)
                 return tap_check(0, "%s: chown: %m", label), 1;
 
         struct userns_fcaps_writer wr = { .ns = wns, .cap_setfcap = true, .inode_owner_mapped = true };
         struct userns_fcaps stored;
-        int m = userns_fcaps_model_store(value, len, &wr, NULL, &stored, NULL);
+        int m = userns_fcaps_model_store(value, len, &wr, fs, &stored, NULL);
         struct result res;
-        struct xattr_op x = { .path = path, .value = value, .len = len };
+        struct xattr_op x = { .fd = fd, .value = value, .len = len };
         if (in_ns(w, op_set, &x, &res) < 0 || res.rc < -1000)
                 return tap_check(0, "%s: could not make the writer's namespace", label), 1;
         int set_ok = (res.rc == 0) == (m >= 0) && (m >= 0 || res.rc == m);
@@ -248,15 +252,15 @@ static int check_store(const char *label, const char *path, const uint8_t *value
         /* the stored bytes, as the (initial-namespace) host reads them */
         uint8_t disk[40];
         size_t dlen = 0;
-        int hr = raw_get(path, disk, &dlen);
+        int hr = raw_get(fd, disk, &dlen);
         struct userns_fcaps host_seen = { 0 }, model_host = { 0 };
         if (hr == 0)
                 hr = userns_fcaps_decode(disk, dlen, &host_seen, NULL);
-        int mh = m >= 0 ? userns_fcaps_model_read(NULL, 0, NULL, NULL, &model_host, NULL) : -ENODATA;
+        int mh = -ENODATA;
         if (m >= 0) {
                 uint8_t sb[24];
                 int sn = userns_fcaps_encode(&stored, sb, sizeof sb, NULL);
-                mh = userns_fcaps_model_read(sb, (size_t)sn, NULL, NULL, &model_host, NULL);
+                mh = userns_fcaps_model_read(sb, (size_t)sn, NULL, fs, &model_host, NULL);
         }
         describe(got, sizeof got, hr, &host_seen);
         describe(want, sizeof want, mh, &model_host);
@@ -269,8 +273,8 @@ static int check_store(const char *label, const char *path, const uint8_t *value
                 uint8_t sb[24];
                 int sn = userns_fcaps_encode(&stored, sb, sizeof sb, NULL);
                 struct userns_fcaps ms = { 0 }, ks = { 0 };
-                int mr = userns_fcaps_model_read(sb, (size_t)sn, model_ns(&readers[i]), NULL, &ms, NULL);
-                x = (struct xattr_op) { .path = path };
+                int mr = userns_fcaps_model_read(sb, (size_t)sn, model_ns(&readers[i]), fs, &ms, NULL);
+                x = (struct xattr_op) { .fd = fd };
                 if (in_ns(&readers[i], op_get, &x, &res) < 0 || res.rc < -1000) {
                         tap_check(0, "%s: could not make reader %zu's namespace", label, i);
                         bad++;
@@ -322,11 +326,22 @@ static int read_status(char *buf, size_t sz)
         return 0;
 }
 
+/* Where an exec happens: a mount namespace to join first (-1: ours), the filesystem
+ * for the model, and the on-disk value (as the filesystem's owner reads it). */
+struct exec_env {
+        int mntns_fd;
+        const struct userns_fcaps_fs *fs;
+        const uint8_t *disk;
+        size_t len;
+};
+
 /*
  * Exec `path` (a copy of cat) as uid 5 of chain c (or uid 1000 on the host when c is
- * empty), after dropping capability drop_bset (>= 0) from the bounding set, printing its own /proc/self/status; compare CapPrm/CapEff with the model.
+ * empty), after dropping capability drop_bset (>= 0) from the bounding set, printing
+ * its own /proc/self/status; compare CapPrm/CapEff with the model.
  */
-static int check_exec(const char *label, const char *path, struct chain *c, int drop_bset)
+static int check_exec_in(const char *label, const char *path, struct chain *c, int drop_bset,
+                         const struct exec_env *env)
 {
         int st_pipe[2], out_pipe[2];
         if (pipe2(st_pipe, O_CLOEXEC) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0)
@@ -336,7 +351,10 @@ static int check_exec(const char *label, const char *path, struct chain *c, int 
                 struct task_state ts = { 0 };
                 char status[4096];
                 uid_t uid = c->n ? 5 : 1000;
-                ts.rc = enter_chain(c);
+                if (env->mntns_fd >= 0 && setns(env->mntns_fd, CLONE_NEWNS) < 0)
+                        ts.rc = -errno;
+                if (ts.rc == 0)
+                        ts.rc = enter_chain(c);
                 if (ts.rc == 0 && drop_bset >= 0 && prctl(PR_CAPBSET_DROP, drop_bset) < 0)
                         ts.rc = -errno;
                 if (ts.rc == 0 && (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0))
@@ -378,15 +396,12 @@ static int check_exec(const char *label, const char *path, struct chain *c, int 
         if (ts.rc)
                 return tap_check(0, "%s: setting up the task failed: %d", label, ts.rc), 1;
 
-        uint8_t disk[40];
-        size_t dlen = 0;
-        int hr = raw_get(path, disk, &dlen);
         struct userns_fcaps_task task = {
                 .ns = model_ns(c), .permitted = ts.prm, .inheritable = ts.inh,
                 .ambient = ts.amb, .bounding = ts.bnd, .no_new_privs = ts.nnp,
         };
         struct userns_fcaps_exec e = { 0 };
-        int mr = userns_fcaps_model_exec(hr == 0 ? disk : NULL, hr == 0 ? dlen : 0, &task, NULL, &e, NULL);
+        int mr = userns_fcaps_model_exec(env->disk, env->len, &task, env->fs, &e, NULL);
         uint64_t prm = status_field(out, "CapPrm:"), eff = status_field(out, "CapEff:");
         int ok;
         if (mr < 0 || exec_err)
@@ -398,6 +413,19 @@ static int check_exec(const char *label, const char *path, struct chain *c, int 
                   (unsigned long long)e.permitted, (unsigned long long)e.effective,
                   mr < 0 ? " execve fails" : "", mr < 0 ? errname(mr) : e.why);
         return !ok;
+}
+
+/* The same, for a file on a filesystem the initial namespace owns (the host's view is the disk's). */
+static int check_exec(const char *label, const char *path, struct chain *c, int drop_bset)
+{
+        uint8_t disk[40];
+        size_t dlen = 0;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        int hr = fd < 0 ? -errno : raw_get(fd, disk, &dlen);
+        if (fd >= 0)
+                close(fd);
+        struct exec_env env = { .mntns_fd = -1, .disk = hr == 0 ? disk : NULL, .len = hr == 0 ? dlen : 0 };
+        return check_exec_in(label, path, c, drop_bset, &env);
 }
 
 static int copy_file(const char *from, const char *to)
@@ -451,6 +479,7 @@ int main(void)
                 tap_check(0, "copy /bin/cat: %m");
                 return tap_done();
         }
+        int ffd = open(file, O_RDONLY | O_CLOEXEC);
         uint8_t v[24];
         size_t n;
         int bad = 0;
@@ -468,41 +497,41 @@ int main(void)
 
         /* vector 23: a v2 written by A's root is stored as v3 rootid 1000 */
         n = enc(v, 2, true, RAW, 0, 0);
-        bad += check_store("v23 v2 by root of A", file, v, n, &A, readers, 5);
+        bad += check_store("v23 v2 by root of A", ffd, NULL, v, n, &A, readers, 5);
         n = enc(v, 3, false, RAW, 1ull << CAP_CHOWN, 5);
-        bad += check_store("v3 rootid 5 by root of A", file, v, n, &A, readers, 5);
+        bad += check_store("v3 rootid 5 by root of A", ffd, NULL, v, n, &A, readers, 5);
         n = enc(v, 3, true, RAW, 0, 2000);
-        bad += check_store("v3 unmapped rootid 2000 by root of A", file, v, n, &A, NULL, 0);
+        bad += check_store("v3 unmapped rootid 2000 by root of A", ffd, NULL, v, n, &A, NULL, 0);
         n = enc(v, 3, true, RAW, 0, 0);
-        bad += check_store("v3 rootid 0 by init root", file, v, n, &init, readers, 5);
+        bad += check_store("v3 rootid 0 by init root", ffd, NULL, v, n, &init, readers, 5);
         n = enc(v, 2, false, RAW, 0, 0);
-        bad += check_store("v2 by init root", file, v, n, &init, readers, 5);
+        bad += check_store("v2 by init root", ffd, NULL, v, n, &init, readers, 5);
         n = enc(v, 2, true, RAW, 0, 0);
-        bad += check_store("v2 by root of D (nested in A)", file, v, n, &D, readers, 5);
+        bad += check_store("v2 by root of D (nested in A)", ffd, NULL, v, n, &D, readers, 5);
         n = enc(v, 3, true, RAW, 0, UINT32_MAX);
-        bad += check_store("v3 rootid 4294967295 by init root", file, v, n, &init, NULL, 0);
+        bad += check_store("v3 rootid 4294967295 by init root", ffd, NULL, v, n, &init, NULL, 0);
         /* vector 24: v1 refused even for init root; odd sizes and flags too */
         n = enc(v, 1, true, RAW, 0, 0);
-        bad += check_store("v24 v1 by init root", file, v, n, &init, NULL, 0);
+        bad += check_store("v24 v1 by init root", ffd, NULL, v, n, &init, NULL, 0);
         n = enc(v, 2, true, RAW, 0, 0);
-        bad += check_store("13 bytes by init root", file, v, 13, &init, NULL, 0);
+        bad += check_store("13 bytes by init root", ffd, NULL, v, 13, &init, NULL, 0);
         v[1] = 0x02;
-        bad += check_store("v2 with an unknown flag by init root", file, v, n, &init, NULL, 0);
+        bad += check_store("v2 with an unknown flag by init root", ffd, NULL, v, n, &init, NULL, 0);
 
         /* a refused write leaves the previous value */
         n = enc(v, 3, true, RAW, 0, 1000);
-        removexattr(file, USERNS_FCAPS_XATTR);
-        if (chown(file, 1000, 1000) < 0)
+        fremovexattr(ffd, USERNS_FCAPS_XATTR);
+        if (fchown(ffd, 1000, 1000) < 0)
                 bad++;
-        setxattr(file, USERNS_FCAPS_XATTR, v, n, 0);
+        fsetxattr(ffd, USERNS_FCAPS_XATTR, v, n, 0);
         uint8_t before[40], after[40], bad_v[24];
         size_t bl = 0, al = 0;
-        raw_get(file, before, &bl);
+        raw_get(ffd, before, &bl);
         size_t bn = enc(bad_v, 3, true, RAW, 0, 2000);
         struct result res;
-        struct xattr_op x = { .path = file, .value = bad_v, .len = bn };
+        struct xattr_op x = { .fd = ffd, .value = bad_v, .len = bn };
         in_ns(&A, op_set, &x, &res);
-        raw_get(file, after, &al);
+        raw_get(ffd, after, &al);
         tap_check(res.rc == -EINVAL && bl == al && memcmp(before, after, bl) == 0,
                   "a refused setxattr (%s) leaves the stored value unchanged", errname(res.rc));
 
@@ -544,7 +573,7 @@ int main(void)
                         rev == 3 ? rnd(30) * (rnd(2) ? 1 : 100) : 0);
                 char label[64];
                 snprintf(label, sizeof label, "random %d", i);
-                int b = check_store(label, file, v, n, &w, rs, 4);
+                int b = check_store(label, ffd, NULL, v, n, &w, rs, 4);
                 rbad += b;
                 rchecks += 5;
                 if (i % 3 == 0) {
