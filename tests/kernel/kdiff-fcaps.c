@@ -9,7 +9,9 @@
  *     the host, against userns_fcaps_model_store();
  *   - read: getxattr from readers in other namespaces, against userns_fcaps_model_read();
  *   - exec: /bin/cat with file capabilities run as uid 5 of a namespace prints its own
- *     /proc/self/status; CapPrm/CapEff against userns_fcaps_model_exec().
+ *     /proc/self/status; CapPrm/CapEff against userns_fcaps_model_exec();
+ *   - the same on a tmpfs mounted by root of a namespace (a filesystem whose s_user_ns
+ *     is not the initial namespace).
  * KDIFF_FCAPS_CASES sets the number of random cases (default 300).
  */
 #include <errno.h>
@@ -36,6 +38,9 @@
 
 /* A chain of nested namespaces, each mapping uid and gid "0 lower count" (lower in its parent's ids). */
 struct chain {
+        struct chain *outer;            /* entered first; its innermost namespace is our parent */
+        bool join;                      /* join the existing namespace join_fd (n = 1, map for the model) */
+        int join_fd;
         size_t n;
         uint32_t lower[MAXDEPTH], count[MAXDEPTH];
         /* the model's view */
@@ -56,11 +61,22 @@ static struct chain mkchain(size_t n, const uint32_t *lc)
         return c;
 }
 
+/* A namespace nested in outer's innermost one, mapping "0 lower count" of it. */
+static struct chain mkchild(struct chain *outer, uint32_t lower, uint32_t count)
+{
+        struct chain c = mkchain(1, (uint32_t[]){ lower, count });
+        c.outer = outer;
+        return c;
+}
+
+/* The model's namespace objects are shared with the outer chain, so "is an ancestor"
+ * is pointer identity, as in the library. */
 static const struct userns_fcaps_ns *model_ns(struct chain *c)
 {
+        const struct userns_fcaps_ns *base = c->outer ? model_ns(c->outer) : NULL;
         for (size_t i = 0; i < c->n; i++)
-                c->ns[i] = (struct userns_fcaps_ns) { .uid_map = c->map[i], .parent = i ? &c->ns[i - 1] : NULL };
-        return c->n ? &c->ns[c->n - 1] : NULL;
+                c->ns[i] = (struct userns_fcaps_ns) { .uid_map = c->map[i], .parent = i ? &c->ns[i - 1] : base };
+        return c->n ? &c->ns[c->n - 1] : base;
 }
 
 static void chain_free(struct chain *c)
@@ -119,8 +135,24 @@ static int enter_userns(uint32_t lower, uint32_t count)
         return r;
 }
 
+/* Join an existing user namespace as its root. */
+static int join_userns(int fd)
+{
+        if (setns(fd, CLONE_NEWUSER) < 0 || setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 ||
+            setresuid(0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 1) < 0)
+                return -errno;
+        return 0;
+}
+
 static int enter_chain(const struct chain *c)
 {
+        if (c->outer) {
+                int r = enter_chain(c->outer);
+                if (r < 0)
+                        return r;
+        }
+        if (c->join)
+                return join_userns(c->join_fd);
         for (size_t i = 0; i < c->n; i++) {
                 int r = enter_userns(c->lower[i], c->count[i]);
                 if (r < 0)
@@ -227,13 +259,14 @@ static int raw_get(int fd, uint8_t *buf, size_t *len)
  * against model_read of the stored value.  Returns the number of mismatches.
  */
 static int check_store(const char *label, int fd, const struct userns_fcaps_fs *fs,
-                       const uint8_t *value, size_t len, struct chain *w, struct chain *readers,
+                       const uint8_t *value, size_t len, struct chain *w, struct chain **readers,
                        size_t nreaders)
 {
         int bad = 0;
         char got[128], want[128];
         const struct userns_fcaps_ns *wns = model_ns(w);
-        uint32_t owner = userns_fcaps_ns_to_host(wns, 0);
+        /* the file belongs to the writer's root (or the filesystem's, for the host) */
+        uint32_t owner = userns_fcaps_ns_to_host(wns ? wns : fs ? fs->owner : NULL, 0);
         fremovexattr(fd, USERNS_FCAPS_XATTR);
         if (fchown(fd, owner, owner) < 0)
                 return tap_check(0, "%s: chown: %m", label), 1;
@@ -273,9 +306,9 @@ static int check_store(const char *label, int fd, const struct userns_fcaps_fs *
                 uint8_t sb[24];
                 int sn = userns_fcaps_encode(&stored, sb, sizeof sb, NULL);
                 struct userns_fcaps ms = { 0 }, ks = { 0 };
-                int mr = userns_fcaps_model_read(sb, (size_t)sn, model_ns(&readers[i]), fs, &ms, NULL);
+                int mr = userns_fcaps_model_read(sb, (size_t)sn, model_ns(readers[i]), fs, &ms, NULL);
                 x = (struct xattr_op) { .fd = fd };
-                if (in_ns(&readers[i], op_get, &x, &res) < 0 || res.rc < -1000) {
+                if (in_ns(readers[i], op_get, &x, &res) < 0 || res.rc < -1000) {
                         tap_check(0, "%s: could not make reader %zu's namespace", label, i);
                         bad++;
                         continue;
@@ -288,9 +321,10 @@ static int check_store(const char *label, int fd, const struct userns_fcaps_fs *
                 int ok = strcmp(got, want) == 0;
                 bad += !ok;
                 char rl[64] = "init";
-                if (readers[i].n)
-                        snprintf(rl, sizeof rl, "0->%u/%u%s", readers[i].lower[readers[i].n - 1],
-                                 readers[i].count[readers[i].n - 1], readers[i].n > 1 ? " nested" : "");
+                const struct chain *rc = readers[i];
+                if (rc->n)
+                        snprintf(rl, sizeof rl, "0->%u/%u%s", rc->lower[rc->n - 1], rc->count[rc->n - 1],
+                                 rc->n > 1 || rc->outer ? " nested" : "");
                 tap_check(ok, "%s: reader %s sees %s (model %s)", label, rl, got, want);
         }
         return bad;
@@ -457,6 +491,113 @@ static uint32_t rnd(uint32_t n)
         return (uint32_t)((unsigned)rand() % n);
 }
 
+/*
+ * A filesystem owned by namespace A (KERNEL-RULES §10 lists this as untested): root of
+ * A mounts a tmpfs in its own mount namespace; the test reaches the files through
+ * /proc/HOLDER/root and runs programs after joining that mount namespace.
+ */
+static int fs_owned_by_ns(const char *dir, struct chain *A, struct chain *B, struct chain *C,
+                          struct chain *D, struct chain *init)
+{
+        int ready[2], hold[2];
+        if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(hold, O_CLOEXEC) < 0)
+                return tap_check(0, "A's fs: pipe: %m"), 1;
+        pid_t holder = fork();
+        if (holder == 0) {
+                char c = 'x', path[256];
+                close(hold[1]);
+                snprintf(path, sizeof path, "%s/cat", dir);
+                if (enter_chain(A) == 0 && unshare(CLONE_NEWNS) == 0 &&
+                    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+                    mount("tmpfs", dir, "tmpfs", 0, "mode=0755") == 0 && copy_file("/bin/cat", path) == 0) {
+                        snprintf(path, sizeof path, "%s/f", dir);
+                        close(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0755));
+                        c = 'r';
+                }
+                if (write(ready[1], &c, 1) != 1 || c != 'r')
+                        _exit(1);
+                if (read(hold[0], &c, 1) < 0)   /* until the test closes its end */
+                        _exit(1);
+                _exit(0);
+        }
+        close(ready[1]);
+        close(hold[0]);
+        char c = 0, path[256];
+        int bad = 0;
+        if (read(ready[0], &c, 1) != 1 || c != 'r') {
+                tap_check(0, "A's fs: root of A could not mount a tmpfs");
+                bad = 1;
+                goto out;
+        }
+        snprintf(path, sizeof path, "/proc/%d/root%s/f", (int)holder, dir);
+        int ffd = open(path, O_RDONLY | O_CLOEXEC);
+        snprintf(path, sizeof path, "/proc/%d/root%s/cat", (int)holder, dir);
+        int cfd = open(path, O_RDONLY | O_CLOEXEC);
+        snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)holder);
+        int mfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (ffd < 0 || cfd < 0 || mfd < 0) {
+                tap_check(0, "A's fs: opening the files through /proc/%d/root: %m", (int)holder);
+                bad = 1;
+                goto out;
+        }
+        /* the holder's own namespace A, and D nested in it: the filesystem's owner must be
+         * that very namespace, not another with the same map */
+        snprintf(path, sizeof path, "/proc/%d/ns/user", (int)holder);
+        struct chain Ah = mkchain(1, (uint32_t[]){ A->lower[0], A->count[0] });
+        Ah.join = true;
+        Ah.join_fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct chain Dh = mkchild(&Ah, D->lower[0], D->count[0]);
+        A = &Ah;
+        D = &Dh;
+        struct userns_fcaps_fs fs = { .owner = model_ns(A) };
+        struct chain *readers[] = { init, A, B, C, D };
+        uint8_t v[24];
+        size_t n = enc(v, 2, true, RAW, 0, 0);
+        bad += check_store("A's fs: v2 by root of A", ffd, &fs, v, n, A, readers, 5);
+        bad += check_store("A's fs: v2 by init root", ffd, &fs, v, n, init, readers, 5);
+        bad += check_store("A's fs: v2 by root of D", ffd, &fs, v, n, D, readers, 5);
+        n = enc(v, 3, false, RAW, 0, 1005);
+        bad += check_store("A's fs: v3 rootid 1005 by init root", ffd, &fs, v, n, init, readers, 5);
+        n = enc(v, 3, false, RAW, 0, 5);
+        bad += check_store("A's fs: v3 rootid 5 by root of A", ffd, &fs, v, n, A, readers, 5);
+        bad += check_store("A's fs: v3 rootid 5 (outside A) by init root", ffd, &fs, v, n, init, NULL, 0);
+
+        /* exec from A's mount namespace; the value on disk is what A (the owner) reads */
+        const char *label[] = { "v2 (A's root)", "v3 rootid 5 of A (D's root)" };
+        for (int k = 0; k < 2; k++) {
+                n = k == 0 ? enc(v, 2, true, RAW, 0, 0) : enc(v, 3, true, RAW, 0, 1005);
+                if (fsetxattr(cfd, USERNS_FCAPS_XATTR, v, n, 0) < 0)
+                        bad++;
+                struct result res;
+                struct xattr_op x = { .fd = cfd };
+                if (in_ns(A, op_get, &x, &res) < 0 || res.rc < 0) {
+                        tap_check(0, "A's fs: reading the value from A: %d", res.rc);
+                        bad++;
+                        continue;
+                }
+                struct exec_env env = { .mntns_fd = mfd, .fs = &fs, .disk = res.buf, .len = res.len };
+                snprintf(path, sizeof path, "%s/cat", dir);
+                struct chain *who[] = { A, D, B, init };
+                const char *name[] = { "uid 5 in A", "uid 5 in D inside A", "uid 5 in B", "uid 1000 on the host" };
+                for (int i = 0; i < 4; i++) {
+                        char l[128];
+                        snprintf(l, sizeof l, "A's fs: %s, %s", label[k], name[i]);
+                        bad += check_exec_in(l, path, who[i], -1, &env);
+                }
+        }
+        close(ffd);
+        close(cfd);
+        close(mfd);
+        close(Ah.join_fd);
+        chain_free(&Ah);
+        chain_free(&Dh);
+out:
+        close(ready[0]);
+        close(hold[1]);
+        waitpid(holder, NULL, 0);
+        return bad;
+}
+
 int main(void)
 {
         if (geteuid() != 0) {
@@ -492,8 +633,8 @@ int main(void)
         struct chain A = mkchain(1, (uint32_t[]){ 1000, 1000 });
         struct chain B = mkchain(1, (uint32_t[]){ 999, 1000 });
         struct chain C = mkchain(1, (uint32_t[]){ 5000, 10 });
-        struct chain D = mkchain(2, (uint32_t[]){ 1000, 1000, 5, 10 });
-        struct chain readers[] = { init, A, B, C, D };
+        struct chain D = mkchild(&A, 5, 10);
+        struct chain *readers[] = { &init, &A, &B, &C, &D };
 
         /* vector 23: a v2 written by A's root is stored as v3 rootid 1000 */
         n = enc(v, 2, true, RAW, 0, 0);
@@ -555,6 +696,8 @@ int main(void)
         bad += check_exec("v2, uid 5 in C", prog, &C, -1);
         bad += check_exec("v2, uid 1000 on the host", prog, &init, -1);
 
+        bad += fs_owned_by_ns(dir, &A, &B, &C, &D, &init);
+
         /* random cases: writers, readers and exec'ing tasks in random namespaces */
         const char *env = getenv("KDIFF_FCAPS_CASES");
         int cases = env ? atoi(env) : 300;
@@ -566,7 +709,7 @@ int main(void)
                                              : mkchain(1, (uint32_t[]){ base, 1000 });
                 struct chain r1 = mkchain(1, (uint32_t[]){ 1000 * (1 + rnd(5)) + rnd(3), 1000 });
                 struct chain r2 = mkchain(2, (uint32_t[]){ base, 1000, rnd(20), 10 });
-                struct chain rs[] = { init, w, r1, r2 };
+                struct chain *rs[] = { &init, &w, &r1, &r2 };
                 unsigned rev = 2 + rnd(2);
                 uint64_t p = ((uint64_t)rand() << 20 ^ (uint64_t)rand()) & USERNS_FCAPS_VALID_MASK;
                 n = enc(v, rev, rnd(2), p, (uint64_t)rand() & USERNS_FCAPS_VALID_MASK,
