@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -99,6 +100,7 @@ struct report {
         struct userns_fcaps ns_seen;
         struct userns_fcaps_exec exec;
         int exec_r;
+        struct userns_error exec_err;  /* why execve would fail */
 };
 
 static void analyse(const struct view *caller, const struct view *target, const uint8_t *raw,
@@ -110,9 +112,14 @@ static void analyse(const struct view *caller, const struct view *target, const 
         uint32_t root = rep->seen.revision == 3 ? rep->seen.rootid : 0;
         rep->host_rootid = userns_fcaps_ns_to_host(caller->nsp, root);
         rep->ns_r = userns_fcaps_model_read(raw, len, target->nsp, &fs, &rep->ns_seen, NULL);
-        /* A process that is not root, with a full bounding set and nothing inherited. */
+        /* A process that is not root and inherits nothing, with a new namespace's full
+         * bounding set, or ours when the exec would happen in our namespace. */
         struct userns_fcaps_task task = { .ns = target->nsp, .bounding = USERNS_FCAPS_VALID_MASK };
-        rep->exec_r = userns_fcaps_model_exec(raw, len, &task, &fs, &rep->exec, NULL);
+        if (target->nsp == caller->nsp)
+                for (int c = 0; c <= USERNS_FCAPS_LAST_CAP; c++)
+                        if (prctl(PR_CAPBSET_READ, c) == 0)
+                                task.bounding &= ~(UINT64_C(1) << c);
+        rep->exec_r = userns_fcaps_model_exec(raw, len, &task, &fs, &rep->exec, &rep->exec_err);
 }
 
 static char *caps_text(const struct userns_fcaps *c)
@@ -213,7 +220,7 @@ static void print_json(struct cli_json *j, const char *file, int r, const char *
         snprintf(hex, sizeof hex, "0x%016llx", (unsigned long long)rep->exec.effective);
         cli_json_string(j, rep->exec_r == 0 ? hex : NULL);
         cli_json_key(j, "exec_reason");
-        cli_json_string(j, rep->exec_r == 0 ? rep->exec.why : "execve fails");
+        cli_json_string(j, rep->exec_r == 0 ? rep->exec.why : rep->exec_err.message);
         cli_json_end_object(j);
         cli_json_end_object(j);
 }

@@ -106,6 +106,19 @@ like "get --ns D: D reads v2 and an exec there gains them" "$("$USERNS" fcaps ge
 like "set --ns D writes v3 for D's root (host 1005)" "$("$USERNS" fcaps get --ns "$A" "$dir/h")" \
         "revision=3 rootid=1005 host-rootid=1005 ns-revision=3 ns-rootid=5 exec=nothing"
 
+# --- the effective bit needs every permitted capability in the bounding set ------------------
+: >"$dir/r"; cp /bin/true "$dir/r"
+"$USERNS" fcaps set cap_sys_resource=ep --host "$dir/r"
+pred=$("$USERNS" fcaps get "$dir/r")
+setpriv --reuid 1000 --regid 1000 --clear-groups "$dir/r" 2>/dev/null; rc=$?
+if (( 0x$(sed -n 's/^CapBnd:\t//p' /proc/self/status) >> 24 & 1 )); then
+        is "with cap_sys_resource bounded in: exec works" "$rc" 0
+        like "and get predicts the gain" "$pred" "exec=gains"
+else
+        is "with cap_sys_resource outside the bounding set: execve fails" "$rc" 126
+        like "and get predicts the failure" "$pred" "exec=fails"
+fi
+
 # --- convert re-targets to another namespace ----------------------------------------------
 run_cmd "$USERNS" fcaps convert --to-ns "$B" "$dir/cat"
 like "convert --to-ns B reports the change" "$OUT" "v3 rootid=1000 -> v3 rootid=2000"
