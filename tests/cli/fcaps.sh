@@ -70,6 +70,15 @@ like "inside A it reads as v2" "$(nsenter --user --target "$A" -S 0 -G 0 "$USERN
 like "from B it cannot be read (EOVERFLOW)" \
         "$(nsenter --user --target "$B" -S 0 -G 0 "$USERNS" fcaps get "$dir/g" 2>&1)" "EOVERFLOW"
 
+# --- rootless: an unprivileged user's own namespace (root = that user) ------------------------
+: >"$dir/u"; chown 4242:4242 "$dir/u"
+run_cmd "$AS_USER" -- unshare --user --map-root-user "$USERNS" fcaps set cap_net_raw=ep --host "$dir/u"
+is "root of an unprivileged user's namespace may set file capabilities" "$RC" 0
+like "they are stored for that user's uid" "$("$USERNS" fcaps get "$dir/u")" "revision=3 rootid=4242 host-rootid=4242 "
+run_cmd "$AS_USER" -- unshare --user --map-root-user "$USERNS" fcaps set cap_net_raw=ep --rootid 1 "$dir/u"
+like "a root id that namespace does not map is refused by the kernel" "$ERR" "root id 1 is not mapped"
+like "and the value is unchanged" "$("$USERNS" fcaps get "$dir/u")" "revision=3 rootid=4242 .*caps=cap_net_raw=ep$"
+
 # --- predictions against exec: cat prints its own status --------------------------------
 "$USERNS" fcaps set cap_net_raw=ep --ns "$A" "$dir/cat"
 like "set --ns writes v3 for the namespace's root" "$("$USERNS" fcaps get "$dir/cat")" "revision=3 rootid=1000 "
