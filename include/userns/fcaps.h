@@ -125,7 +125,8 @@ struct userns_fcaps_writer {
  * a v2 from a writer privileged over the filesystem (on a mount that is not
  * idmapped) is kept; anything else becomes v3 whose rootid is the writer's notion of
  * root (0 for v2, rootid for v3) mapped to the host and into fs->owner, -EINVAL
- * when unmapped.  `fs` may be NULL (initial namespace, no idmap).
+ * when unmapped.  `fs` may be NULL (initial namespace, no idmap).  Returns the stored
+ * size (20 or 24; 0 for an empty value, which the kernel stores unchecked) or -errno.
  */
 int userns_fcaps_model_store(const void *value, size_t len, const struct userns_fcaps_writer *w,
                              const struct userns_fcaps_fs *fs, struct userns_fcaps *stored,
@@ -136,6 +137,7 @@ int userns_fcaps_model_store(const void *value, size_t len, const struct userns_
  * on-disk bytes: -EINVAL unless a valid v2/v3 header; a v3 whose rootid is the
  * owning root's uid as seen from `reader` when that is mapped and not 0; a v2 when
  * the owning root is root of `reader` or of an ancestor; -EOVERFLOW otherwise.
+ * `disk` NULL means no xattr (-ENODATA).  Returns the size the reader gets (20 or 24).
  */
 int userns_fcaps_model_read(const void *disk, size_t len, const struct userns_fcaps_ns *reader,
                             const struct userns_fcaps_fs *fs, struct userns_fcaps *seen,
