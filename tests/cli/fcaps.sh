@@ -136,6 +136,21 @@ is "after convert, exec in B gains the capability" "$(capprm "$out")" 0000000000
 out=$(nsenter --user --target "$A" -S 5 -G 5 "$dir/cat" /proc/self/status)
 is "after convert, exec in A gains nothing" "$(capprm "$out")" 0000000000000000
 
+# --- --ns edge cases -------------------------------------------------------------------------
+like "get --ns of our own process: our own view" "$("$USERNS" fcaps get --ns $$ "$dir/cat")" \
+        "revision=3 rootid=2000 host-rootid=2000 ns-revision=3 ns-rootid=2000 exec=nothing"
+run_cmd "$USERNS" fcaps get --ns 999999999 "$dir/cat"
+like "get --ns of a missing process fails" "$ERR" "--ns 999999999: /proc/999999999/ns/user: No such file"
+unshare --user sleep 300 &
+N=$!; pids+=("$N")
+for ((i = 0; i < 200; i++)); do
+        [ "$(readlink /proc/$N/ns/user 2>/dev/null)" != "$(readlink /proc/self/ns/user)" ] && break
+        sleep 0.01
+done
+echo "1 3000 10" >"/proc/$N/uid_map"
+run_cmd "$USERNS" fcaps set cap_kill=p --ns "$N" "$dir/h"
+like "set --ns of a namespace without uid 0 is refused" "$ERR" "maps no uid 0: no root to own capabilities"
+
 # --- json ----------------------------------------------------------------------------------
 json=$("$USERNS" fcaps get --json --ns "$B" "$dir/cat" "$dir/link" "$dir/nonexistent" 2>/dev/null)
 is "get --json is valid JSON with the fields" "$(python3 -c '
