@@ -52,17 +52,23 @@ static const struct userns_fcaps_fs init_fs = { 0 };
 /* make_kuid(s_user_ns, id) shifted by the mount idmap (make_vfsuid). */
 static uint32_t disk_to_vfs(const struct userns_fcaps_fs *fs, uint32_t id)
 {
-        if (fs->mnt_idmap)
-                return userns_idmap_down(fs->mnt_idmap, id);
-        return userns_fcaps_ns_to_host(fs->owner, id);
+        uint32_t kid = userns_fcaps_ns_to_host(fs->owner, id);
+        if (!fs->mnt_idmap || kid == USERNS_ID_INVALID)
+                return kid;
+        /* make_vfsuid(): the id in s_user_ns (here `id` itself) through the mount's map */
+        return userns_idmap_down(fs->mnt_idmap, id);
 }
 
 /* from_vfsuid() then from_kuid(s_user_ns): a vfs id back to an on-disk id. */
 static uint32_t vfs_to_disk(const struct userns_fcaps_fs *fs, uint32_t vfs)
 {
-        if (fs->mnt_idmap)
-                return vfs == USERNS_ID_INVALID ? vfs : userns_idmap_up(fs->mnt_idmap, vfs);
-        return userns_fcaps_ns_from_host(fs->owner, vfs);
+        if (!fs->mnt_idmap)
+                return userns_fcaps_ns_from_host(fs->owner, vfs);
+        /* from_vfsuid() gives make_kuid(s_user_ns, up), which must exist */
+        uint32_t id = vfs == USERNS_ID_INVALID ? vfs : userns_idmap_up(fs->mnt_idmap, vfs);
+        if (id == USERNS_ID_INVALID || userns_fcaps_ns_to_host(fs->owner, id) == USERNS_ID_INVALID)
+                return USERNS_ID_INVALID;
+        return id;
 }
 
 /* is_v2header() || is_v3header(): the exact size and a revision with no flag but "effective". */

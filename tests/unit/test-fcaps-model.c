@@ -168,6 +168,24 @@ static void store_fs_owner_and_idmap(void **state)
         assert_string_equal(err.message, "setxattr: root id 0 (host 0) is not mapped in the filesystem's mount idmap");
         assert_int_equal(userns_fcaps_model_store(v, n, &a_root, &idm, &s, NULL), 24);
         assert_int_equal(s.rootid, 0);   /* A's root 1000 is on-disk uid 0 */
+
+        /* A's filesystem through an idmapped mount (A's uid 0..9 shown as 5000..) */
+        struct userns_fcaps_fs a_idm = { .owner = &w.a, .mnt_idmap = mkmap(0, 5000, 10) };
+        struct userns_fcaps seen;
+        n = enc(v, 2, false, RAW, 0, 0);
+        assert_int_equal(userns_fcaps_model_read(v, n, NULL, &a_idm, &seen, NULL), 24);
+        assert_int_equal(seen.rootid, 5000);
+        n = enc(v, 3, false, RAW, 0, 2000);    /* not a uid of A: no kernel id at all */
+        assert_int_equal(userns_fcaps_model_read(v, n, NULL, &a_idm, &seen, NULL), -EOVERFLOW);
+        /* root of C (host 5000) writes: shown id 5000 is on-disk 0 of A */
+        struct userns_fcaps_writer c_root = { .ns = &w.c, .cap_setfcap = true, .inode_owner_mapped = true };
+        assert_int_equal(userns_fcaps_model_store(v, n, &c_root, &a_idm, &s, &err), -EINVAL);
+        assert_string_equal(err.message, "setxattr: root id 2000 is not mapped in the writer's namespace");
+        n = enc(v, 2, false, RAW, 0, 0);
+        assert_int_equal(userns_fcaps_model_store(v, n, &c_root, &a_idm, &s, NULL), 24);
+        assert_int_equal(s.rootid, 0);
+        /* a vfs id the idmap does not cover */
+        assert_int_equal(userns_fcaps_model_store(v, n, &a_root, &a_idm, &s, NULL), -EINVAL);
 }
 
 static void read_vector_23(void **state)
