@@ -11,7 +11,7 @@
  *   - exec: /bin/cat with file capabilities run as uid 5 of a namespace prints its own
  *     /proc/self/status; CapPrm/CapEff against userns_fcaps_model_exec();
  *   - the same on a tmpfs mounted by root of a namespace (a filesystem whose s_user_ns
- *     is not the initial namespace).
+ *     is not the initial namespace), and through an idmapped mount of the scratch tmpfs.
  * KDIFF_FCAPS_CASES sets the number of random cases (default 300).
  */
 #include <errno.h>
@@ -32,6 +32,7 @@
 
 #include "../lib/tap.h"
 #include "userns/fcaps.h"
+#include "util/cleanup.h"
 
 #define RAW (1ull << CAP_NET_RAW)
 #define MAXDEPTH 3
@@ -252,6 +253,39 @@ static int raw_get(int fd, uint8_t *buf, size_t *len)
         return 0;
 }
 
+/* Each reader's getxattr on `fd` against model_read of the on-disk bytes `disk`. */
+static int check_reads(const char *label, int fd, const struct userns_fcaps_fs *fs, const uint8_t *disk,
+                       size_t dlen, struct chain **readers, size_t nreaders)
+{
+        int bad = 0;
+        char got[128], want[128];
+        for (size_t i = 0; i < nreaders; i++) {
+                struct userns_fcaps ms = { 0 }, ks = { 0 };
+                struct result res;
+                int mr = userns_fcaps_model_read(disk, dlen, model_ns(readers[i]), fs, &ms, NULL);
+                struct xattr_op x = { .fd = fd };
+                if (in_ns(readers[i], op_get, &x, &res) < 0 || res.rc < -1000) {
+                        tap_check(0, "%s: could not make reader %zu's namespace", label, i);
+                        bad++;
+                        continue;
+                }
+                int kr = res.rc;
+                if (kr == 0)
+                        kr = userns_fcaps_decode(res.buf, res.len, &ks, NULL);
+                describe(got, sizeof got, kr, &ks);
+                describe(want, sizeof want, mr, &ms);
+                int ok = strcmp(got, want) == 0;
+                bad += !ok;
+                char rl[64] = "init";
+                const struct chain *rc = readers[i];
+                if (rc->n)
+                        snprintf(rl, sizeof rl, "0->%u/%u%s", rc->lower[rc->n - 1], rc->count[rc->n - 1],
+                                 rc->n > 1 || rc->outer ? " nested" : "");
+                tap_check(ok, "%s: reader %s sees %s (model %s)", label, rl, got, want);
+        }
+        return bad;
+}
+
 /*
  * Write `value` from root of chain w to the file open at `fd` (made owned by w's root)
  * on filesystem `fs` (NULL: owned by the initial namespace), then compare: what the
@@ -268,7 +302,7 @@ static int check_store(const char *label, int fd, const struct userns_fcaps_fs *
         /* the file belongs to the writer's root (or the filesystem's, for the host) */
         uint32_t owner = userns_fcaps_ns_to_host(wns ? wns : fs ? fs->owner : NULL, 0);
         fremovexattr(fd, USERNS_FCAPS_XATTR);
-        if (fchown(fd, owner, owner) < 0)
+        if (wns && fchown(fd, owner, owner) < 0)   /* init root needs no particular owner */
                 return tap_check(0, "%s: chown: %m", label), 1;
 
         struct userns_fcaps_writer wr = { .ns = wns, .cap_setfcap = true, .inode_owner_mapped = true };
@@ -302,30 +336,10 @@ static int check_store(const char *label, int fd, const struct userns_fcaps_fs *
         tap_check(set_ok && strcmp(got, want) == 0, "%s: setxattr %s (model %s), host reads %s (model %s)",
                   label, errname(res.rc), errname(m < 0 ? m : 0), got, want);
 
-        for (size_t i = 0; i < nreaders && m >= 0; i++) {
+        if (m >= 0) {
                 uint8_t sb[24];
                 int sn = userns_fcaps_encode(&stored, sb, sizeof sb, NULL);
-                struct userns_fcaps ms = { 0 }, ks = { 0 };
-                int mr = userns_fcaps_model_read(sb, (size_t)sn, model_ns(readers[i]), fs, &ms, NULL);
-                x = (struct xattr_op) { .fd = fd };
-                if (in_ns(readers[i], op_get, &x, &res) < 0 || res.rc < -1000) {
-                        tap_check(0, "%s: could not make reader %zu's namespace", label, i);
-                        bad++;
-                        continue;
-                }
-                int kr = res.rc;
-                if (kr == 0)
-                        kr = userns_fcaps_decode(res.buf, res.len, &ks, NULL);
-                describe(got, sizeof got, kr, &ks);
-                describe(want, sizeof want, mr, &ms);
-                int ok = strcmp(got, want) == 0;
-                bad += !ok;
-                char rl[64] = "init";
-                const struct chain *rc = readers[i];
-                if (rc->n)
-                        snprintf(rl, sizeof rl, "0->%u/%u%s", rc->lower[rc->n - 1], rc->count[rc->n - 1],
-                                 rc->n > 1 || rc->outer ? " nested" : "");
-                tap_check(ok, "%s: reader %s sees %s (model %s)", label, rl, got, want);
+                bad += check_reads(label, fd, fs, sb, (size_t)sn, readers, nreaders);
         }
         return bad;
 }
@@ -598,6 +612,129 @@ out:
         return bad;
 }
 
+/* The bytes the model says setxattr stores (length in *len, 0 when refused). */
+static void model_disk(const uint8_t *v, size_t n, struct chain *w, const struct userns_fcaps_fs *fs,
+                       uint8_t *out, size_t *len)
+{
+        struct userns_fcaps_writer wr = { .ns = model_ns(w), .cap_setfcap = true, .inode_owner_mapped = true };
+        struct userns_fcaps st;
+        *len = 0;
+        if (userns_fcaps_model_store(v, n, &wr, fs, &st, NULL) > 0)
+                *len = (size_t)userns_fcaps_encode(&st, out, USERNS_FCAPS_SIZE_MAX, NULL);
+}
+
+/*
+ * An idmapped mount (KERNEL-RULES §6) of the scratch tmpfs, idmapped with a namespace
+ * mapping 0 1000 1000: writes and reads through it and through the plain path, and
+ * programs run through either.
+ */
+static int idmapped_mount(const char *dir, const char *prog, struct chain *A, struct chain *B,
+                          struct chain *D, struct chain *init)
+{
+        int hold[2], bad = 0;
+        char idm[128], path[256];
+        if (pipe2(hold, O_CLOEXEC) < 0)
+                return tap_check(0, "idmapped: pipe: %m"), 1;
+        pid_t keeper = fork();
+        if (keeper == 0) {
+                char c;
+                close(hold[1]);
+                if (enter_chain(A) < 0)
+                        _exit(1);
+                if (read(hold[0], &c, 1) < 0)
+                        _exit(1);
+                _exit(0);
+        }
+        close(hold[0]);
+        snprintf(path, sizeof path, "/proc/%d/ns/user", (int)keeper);
+        int usfd = -1;
+        for (int i = 0; i < 200 && usfd < 0; i++) {    /* once the keeper is in its namespace */
+                struct stat a, b;
+                if (stat(path, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino != b.st_ino)
+                        usfd = open(path, O_RDONLY | O_CLOEXEC);
+                else
+                        usleep(10000);
+        }
+        snprintf(idm, sizeof idm, "%s/idm", dir);
+        mkdir(idm, 0755);
+        int tfd = open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)usfd };
+        int ok = usfd >= 0 && tfd >= 0 && mount_setattr(tfd, "", AT_EMPTY_PATH, &attr, sizeof attr) == 0 &&
+                 move_mount(tfd, "", AT_FDCWD, idm, MOVE_MOUNT_F_EMPTY_PATH) == 0;
+        tap_check(ok, "idmapped mount of the scratch tmpfs (0 1000 1000): %s", ok ? "ok" : strerror(errno));
+        close(hold[1]);
+        waitpid(keeper, NULL, 0);
+        if (usfd >= 0)
+                close(usfd);
+        if (tfd >= 0)
+                close(tfd);
+        if (!ok)
+                return 1;
+
+        snprintf(path, sizeof path, "%s/g", dir);
+        int pfd = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0755);
+        snprintf(path, sizeof path, "%s/g", idm);
+        int ifd = open(path, O_RDONLY | O_CLOEXEC);
+        if (pfd < 0 || ifd < 0 || fchown(pfd, 0, 0) < 0)
+                return tap_check(0, "idmapped: scratch file: %m"), 1;
+        struct userns_fcaps_fs fs = { .mnt_idmap = A->map[0] };
+        struct chain *readers[] = { init, A, B, D };
+        struct {
+                const char *label;
+                unsigned rev;
+                uint32_t rootid;
+                struct chain *w;
+        } cases[] = {
+                { "v2 by root of A", 2, 0, A },
+                { "v2 by init root", 2, 0, init },
+                { "v3 rootid 1005 by init root", 3, 1005, init },
+                { "v3 rootid 5 by root of A", 3, 5, A },
+                { "v2 by root of D", 2, 0, D },
+        };
+        for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+                uint8_t v[24], disk[24];
+                size_t n = enc(v, cases[k].rev, true, RAW, 0, cases[k].rootid), dn;
+                char l[128];
+                snprintf(l, sizeof l, "idmapped: %s", cases[k].label);
+                bad += check_store(l, ifd, &fs, v, n, cases[k].w, readers, 4);
+                model_disk(v, n, cases[k].w, &fs, disk, &dn);
+                if (dn) {
+                        snprintf(l, sizeof l, "idmapped: %s, read by the plain path", cases[k].label);
+                        bad += check_reads(l, pfd, NULL, disk, dn, readers, 4);
+                }
+        }
+
+        /* programs run through the idmapped mount and the plain path */
+        struct {
+                const char *label;
+                unsigned rev;
+                uint32_t rootid;
+        } vals[] = { { "on-disk v2", 2, 0 }, { "on-disk v3 rootid 5", 3, 5 } };
+        struct chain *who[] = { A, D, B, init };
+        const char *name[] = { "uid 5 in A", "uid 5 in D inside A", "uid 5 in B", "uid 1000 on the host" };
+        char icat[256];
+        snprintf(icat, sizeof icat, "%s/cat", idm);
+        for (size_t k = 0; k < ELEMENTSOF(vals); k++) {
+                uint8_t v[24];
+                size_t n = enc(v, vals[k].rev, true, RAW, 0, vals[k].rootid);
+                if (setxattr(prog, USERNS_FCAPS_XATTR, v, n, 0) < 0)
+                        bad++;
+                struct exec_env via_idm = { .mntns_fd = -1, .fs = &fs, .disk = v, .len = n };
+                struct exec_env plain = { .mntns_fd = -1, .disk = v, .len = n };
+                for (size_t i = 0; i < ELEMENTSOF(who); i++) {
+                        char l[160];
+                        snprintf(l, sizeof l, "idmapped: %s through the idmapped mount, %s", vals[k].label, name[i]);
+                        bad += check_exec_in(l, icat, who[i], -1, &via_idm);
+                        snprintf(l, sizeof l, "idmapped: %s through the plain path, %s", vals[k].label, name[i]);
+                        bad += check_exec_in(l, prog, who[i], -1, &plain);
+                }
+        }
+        close(pfd);
+        close(ifd);
+        umount2(idm, MNT_DETACH);
+        return bad;
+}
+
 int main(void)
 {
         if (geteuid() != 0) {
@@ -698,6 +835,7 @@ int main(void)
         bad += check_exec("v2, uid 1000 on the host", prog, &init, -1);
 
         bad += fs_owned_by_ns(dir, &A, &B, &C, &D, &init);
+        bad += idmapped_mount(dir, prog, &A, &B, &D, &init);
 
         /* random cases: writers, readers and exec'ing tasks in random namespaces */
         const char *env = getenv("KDIFF_FCAPS_CASES");
