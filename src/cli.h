@@ -26,6 +26,7 @@ int cli_map_kind(const char *s, enum userns_idmap_kind *kind);
 int cmd_run(int argc, char **argv);
 // [mount]
 // [fcaps]
+int cmd_fcaps(int argc, char **argv);
 // [caps]
 
 /* "userns: <what>: <why>" on stderr. */

@@ -19,6 +19,7 @@ static const struct command commands[] = {
         { "run", cmd_run, "run a command in a new user namespace" },
         // [mount]
         // [fcaps]
+        { "fcaps", cmd_fcaps, "file capabilities across namespaces: get, set, rm, convert" },
         // [caps]
         { NULL, NULL, NULL },
 };
