@@ -20,6 +20,7 @@
 // [mount]
 // [fcaps]
 // [caps]
+int cmd_caps(int argc, char **argv);
 
 /* "userns: <what>: <why>" on stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

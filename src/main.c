@@ -18,6 +18,7 @@ static const struct command commands[] = {
         // [mount]
         // [fcaps]
         // [caps]
+        { "caps", cmd_caps, "show capabilities and the user namespaces they reach" },
         { NULL, NULL, NULL },
 };
 
