@@ -117,6 +117,8 @@ int userns_caps_parse(const char *text, uint64_t *set, struct userns_error *err)
                 int r = parse_item(item, &bits, err);
                 if (r < 0)
                         return r;
+                if (strcasecmp(item, "none") == 0 && !remove)
+                        acc = 0;        /* "none" starts over */
                 acc = remove ? acc & ~bits : acc | bits;
                 if (!comma)
                         break;
