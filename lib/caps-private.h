@@ -6,9 +6,9 @@
 
 #include "userns/error.h"
 
-/* Bounding = keep, inheritable = keep, ambient = keep; permitted/effective stay as they were
+/* Bounding = bound, inheritable = ambient = keep (∩ bound); permitted/effective stay as they were
  * (all permitted raised) unless `final`, which lowers them to keep too. */
-int caps_apply_sets(uint64_t keep, bool final, struct userns_error *err);
+int caps_apply_sets(uint64_t keep, uint64_t bound, bool final, struct userns_error *err);
 /* permitted = effective = inheritable = keep. */
 int caps_lower(uint64_t keep, struct userns_error *err);
 /* capset(2) of the calling thread. */

@@ -51,25 +51,47 @@ int userns_nested_parse(const char *text, enum userns_nested *out, struct userns
 
 int userns_caps_policy_resolve(struct userns_caps_policy *p, bool native, struct userns_error *err)
 {
-        if (p->ceiling_set) {
-                if (!p->keep_set) {
-                        p->keep_set = true;
-                        p->keep = p->ceiling;
-                } else if (p->keep & ~p->ceiling) {
-                        char t[USERNS_CAPS_TEXT_MAX];
-                        userns_caps_format(p->keep & ~p->ceiling, t, sizeof t);
-                        return userns_error_set(err, EINVAL,
-                                "the command's capabilities include %s, outside the namespace's ceiling", t);
-                }
-                if (p->nested == USERNS_NESTED_DEFAULT)
-                        p->nested = native ? USERNS_NESTED_ALLOW : USERNS_NESTED_DENY;
-                if (p->nested == USERNS_NESTED_ALLOW && !native)
-                        return userns_error_set(err, EPERM,
-                                "a capability ceiling with nested user namespaces allowed needs a kernel that "
-                                "enforces a user-namespace capability set (prctl PR_CAP_USERNS); this kernel has "
-                                "none (prctl 48 gives EINVAL), so a nested namespace would get every capability "
-                                "back: use --nested-userns deny");
+        if (p->keep_set) {
+                p->keep = (p->keep | p->add) & ~p->drop;
+                p->add = p->drop = 0;
         }
+        if (p->add & p->drop) {
+                char t[USERNS_CAPS_TEXT_MAX];
+                userns_caps_format(p->add & p->drop, t, sizeof t);
+                return userns_error_set(err, EINVAL, "%s both added and dropped", t);
+        }
+        if (!p->ceiling_set)
+                return 0;
+        uint64_t outside = ((p->keep_set ? p->keep : 0) | p->add) & ~p->ceiling;
+        if (outside) {
+                char t[USERNS_CAPS_TEXT_MAX];
+                userns_caps_format(outside, t, sizeof t);
+                return userns_error_set(err, EINVAL,
+                        "the command's capabilities include %s, outside the namespace's ceiling", t);
+        }
+        if (p->nested == USERNS_NESTED_DEFAULT)
+                p->nested = native ? USERNS_NESTED_ALLOW : USERNS_NESTED_DENY;
+        if (p->nested == USERNS_NESTED_ALLOW && !native)
+                return userns_error_set(err, EPERM,
+                        "a capability ceiling with nested user namespaces allowed needs a kernel that "
+                        "enforces a user-namespace capability set (prctl PR_CAP_USERNS); this kernel has "
+                        "none (prctl 48 gives EINVAL), so a nested namespace would get every capability "
+                        "back: use --nested-userns deny");
+        return 0;
+}
+
+bool userns_caps_policy_empty(const struct userns_caps_policy *p)
+{
+        return !p->keep_set && !p->add && !p->drop && !p->ceiling_set && p->nested != USERNS_NESTED_DENY &&
+               !p->no_new_privs && !p->securebits;
+}
+
+int userns_caps_policy_prepare(const struct userns_caps_policy *p, struct userns_error *err)
+{
+        if (userns_caps_policy_empty(p))
+                return 0;
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return userns_error_errno(err, errno, "keeping capabilities across the identity switch");
         return 0;
 }
 
@@ -166,7 +188,14 @@ int userns_caps_policy_apply(const struct userns_caps_policy *p, struct userns_c
                                 return userns_error_errno(err, errno, "lowering capability %u in the user-namespace set",
                                                           c);
         }
-        if (p->keep_set && (r = caps_apply_sets(p->keep, false, err)) < 0)
+        /* K and B as described in the header. */
+        bool explicit = p->keep_set || p->add || p->drop;
+        bool sets = explicit || p->ceiling_set;
+        uint64_t all = userns_caps_all(), ceiling = p->ceiling_set ? p->ceiling : all;
+        uint64_t base = p->keep_set ? p->keep : (getuid() == 0 || geteuid() == 0) ? st.permitted & st.bounding : 0;
+        uint64_t keep = ((base | p->add) & ~p->drop) & ceiling;
+        uint64_t bound = (explicit ? keep : st.bounding) & ceiling;
+        if (sets && (r = caps_apply_sets(keep, bound, false, err)) < 0)
                 return r;
 
         unsigned bits = p->securebits;
@@ -175,8 +204,11 @@ int userns_caps_policy_apply(const struct userns_caps_policy *p, struct userns_c
         int cur = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
         if (cur < 0)
                 return userns_error_errno(err, errno, "reading securebits");
-        if (bits & ~(unsigned)cur) {
-                if (prctl(PR_SET_SECUREBITS, (unsigned)cur | bits, 0, 0, 0) < 0) {
+        unsigned want = (unsigned)cur | bits;
+        if (p->ceiling_set && !rep->native)
+                want &= ~USERNS_SECBIT_KEEP_CAPS;       /* off and locked */
+        if (want != (unsigned)cur) {
+                if (prctl(PR_SET_SECUREBITS, want, 0, 0, 0) < 0) {
                         char t[256];
                         userns_securebits_format(bits, t, sizeof t);
                         return userns_error_errno(err, errno, "setting securebits %s (needs cap_setpcap; a locked bit "
@@ -186,7 +218,7 @@ int userns_caps_policy_apply(const struct userns_caps_policy *p, struct userns_c
         rep->securebits = (unsigned)prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
         if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return userns_error_errno(err, errno, "setting no_new_privs");
-        if (p->keep_set)
-                return caps_lower(p->keep, err);
+        if (sets)
+                return caps_lower(keep, err);
         return caps_set(st.permitted, st.effective, st.inheritable, err);
 }

@@ -349,12 +349,13 @@ int caps_set(uint64_t permitted, uint64_t effective, uint64_t inheritable, struc
         return 0;
 }
 
-int caps_apply_sets(uint64_t keep, bool final, struct userns_error *err)
+int caps_apply_sets(uint64_t keep, uint64_t bound, bool final, struct userns_error *err)
 {
         struct userns_caps_state st;
         int r = userns_caps_read(0, &st, err);
         if (r < 0)
                 return r;
+        keep &= bound;
         uint64_t missing = keep & ~st.permitted;
         if (missing) {
                 char t[USERNS_CAPS_TEXT_MAX];
@@ -367,7 +368,7 @@ int caps_apply_sets(uint64_t keep, bool final, struct userns_error *err)
                 return r;
         for (unsigned c = 0; c <= userns_caps_last_cap(); c++) {
                 uint64_t b = UINT64_C(1) << c;
-                if ((st.bounding & b) && !(keep & b) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+                if ((st.bounding & b) && !(bound & b) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
                         char n[32];
                         return userns_error_errno(err, errno, "dropping %s from the bounding set (needs cap_setpcap)",
                                                   userns_cap_name(c, n, sizeof n));
@@ -395,5 +396,5 @@ int caps_lower(uint64_t keep, struct userns_error *err)
 
 int userns_caps_apply(uint64_t keep, struct userns_error *err)
 {
-        return caps_apply_sets(keep, true, err);
+        return caps_apply_sets(keep, keep, true, err);
 }

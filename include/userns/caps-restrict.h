@@ -38,9 +38,19 @@ enum userns_nested {
         USERNS_NESTED_DENY,
 };
 
+/*
+ * The command's capabilities K and the bounding set B:
+ *   base = keep when keep_set, else the default: every permitted capability for uid 0 of the
+ *          namespace, none for other uids (what execve would give them);
+ *   K    = (base | add) & ~drop, and & ceiling;
+ *   B    = K when keep_set, add or drop is given, else the bounding set; & ceiling.
+ * K becomes the permitted, effective, inheritable and ambient set (so it survives execve for
+ * root and non-root ids alike); B the bounding set.  Nothing changes when none is given.
+ */
 struct userns_caps_policy {
-        bool keep_set;                  /* the command's five sets become `keep` */
+        bool keep_set;                  /* --caps */
         uint64_t keep;
+        uint64_t add, drop;             /* --cap-add, --cap-drop */
         bool ceiling_set;               /* --userns-caps */
         uint64_t ceiling;
         enum userns_nested nested;
@@ -68,9 +78,9 @@ int userns_caps_native_userns_caps(void);
 int userns_nested_parse(const char *text, enum userns_nested *out, struct userns_error *err);
 
 /*
- * Check and complete a policy before anything is created: keep defaults to the ceiling, keep
- * must lie within the ceiling, the nesting default is decided, and a ceiling with nesting
- * allowed is refused (-EPERM) unless `native`.
+ * Check and complete a policy before anything is created: explicit capabilities (keep, add)
+ * must lie within the ceiling (-EINVAL), the nesting default is decided, and a ceiling with
+ * nesting allowed is refused (-EPERM) unless `native`.
  */
 int userns_caps_policy_resolve(struct userns_caps_policy *p, bool native, struct userns_error *err);
 
@@ -81,6 +91,16 @@ int userns_caps_policy_resolve(struct userns_caps_policy *p, bool native, struct
  */
 int userns_caps_policy_apply(const struct userns_caps_policy *p, struct userns_caps_report *rep,
                              struct userns_error *err);
+
+/*
+ * Before the identity switch (userns run's INSIDE_SETUP stage): keep the permitted set across a
+ * change to a non-zero uid (PR_SET_KEEPCAPS), so userns_caps_policy_apply() can still grant the
+ * command its set afterwards.  execve(2) clears the flag.
+ */
+int userns_caps_policy_prepare(const struct userns_caps_policy *p, struct userns_error *err);
+
+/* Whether the policy changes anything at all. */
+bool userns_caps_policy_empty(const struct userns_caps_policy *p);
 
 /* Install only the seccomp filter against new user namespaces (EPERM / clone3 ENOSYS). */
 int userns_caps_seccomp_deny_userns(bool set_no_new_privs, struct userns_error *err);

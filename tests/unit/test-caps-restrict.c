@@ -218,8 +218,19 @@ static void resolve_rules(void **state)
         uint64_t ceiling = userns_caps_all() & ~BIT(NET_ADMIN);
         struct userns_caps_policy p = { .ceiling_set = true, .ceiling = ceiling };
         assert_int_equal(userns_caps_policy_resolve(&p, false, &err), 0);
-        assert_true(p.keep_set && p.keep == ceiling);
+        assert_false(p.keep_set);       /* decided inside: uid 0 keeps the ceiling, others nothing */
         assert_int_equal(p.nested, USERNS_NESTED_DENY);
+        assert_false(userns_caps_policy_empty(&p));
+        assert_true(userns_caps_policy_empty(&(struct userns_caps_policy){ 0 }));
+        /* --caps with --cap-add/--cap-drop: folded into keep. */
+        p = (struct userns_caps_policy){ .keep_set = true, .keep = BIT(0) | BIT(1), .add = BIT(5), .drop = BIT(1) };
+        assert_int_equal(userns_caps_policy_resolve(&p, false, &err), 0);
+        assert_true(p.keep == (BIT(0) | BIT(5)) && p.add == 0 && p.drop == 0);
+        p = (struct userns_caps_policy){ .add = BIT(5), .drop = BIT(5) };
+        assert_int_equal(userns_caps_policy_resolve(&p, false, &err), -EINVAL);
+        assert_non_null(strstr(err.message, "cap_kill both added and dropped"));
+        p = (struct userns_caps_policy){ .ceiling_set = true, .ceiling = ceiling, .add = BIT(NET_ADMIN) };
+        assert_int_equal(userns_caps_policy_resolve(&p, false, &err), -EINVAL);
         /* Nesting allowed with a ceiling: refused unless the kernel enforces it natively. */
         p = (struct userns_caps_policy){ .ceiling_set = true, .ceiling = ceiling, .nested = USERNS_NESTED_ALLOW };
         assert_int_equal(userns_caps_policy_resolve(&p, false, &err), -EPERM);
