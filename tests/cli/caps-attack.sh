@@ -5,10 +5,11 @@
 . "$SRCDIR/tests/lib/tap.sh"
 AS_USER=$SRCDIR/tests/lib/as-user
 
+. "$SRCDIR/tests/helpers/caps-attacks.sh"
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-chmod 755 "$tmp"
-if ! ${CC:-cc} -O1 -o "$tmp/ca" "$SRCDIR/tests/helpers/caps-attack.c" 2>"$tmp/cc.log"; then
+if ! make_attacks "$tmp"; then
         tap_skip "no C compiler for tests/helpers/caps-attack.c: $(head -1 "$tmp/cc.log")"
         tap_done
         exit
@@ -16,26 +17,6 @@ fi
 CEIL=all,-cap_net_admin
 # Root of the namespace is host uid 100000; uid 1000 inside exists for the setuid/fcaps attacks.
 MAP=(--uid-map 0:100000:65536 --gid-map 0:100000:65536 --uid 0 --gid 0)
-# No dummy driver on this kernel; veth pairs are everywhere.
-DEV="link add v0 type veth peer name v1"
-# Scratch space the namespace's root may write (files it leaves are removed with $tmp).
-mkdir -m 1777 "$tmp/w"
-
-# The attacks, one script each (run with sh inside the namespace).
-echo "exec ip $DEV" >"$tmp/device.sh"
-echo "exec unshare -U -r -n ip $DEV" >"$tmp/nested.sh"
-echo "exec '$tmp/ca' clone3 ip $DEV" >"$tmp/clone3.sh"
-# A setuid-root copy of ip on a tmpfs the namespace owns (private mount namespace), run by uid 1000.
-printf '%s\n' 'set -e' "d=\$(mktemp -d -p '$tmp/w')" \
-        'mount -t tmpfs -o mode=755 none "$d"' 'cp /usr/sbin/ip "$d/ip"' \
-        'chown 0:0 "$d/ip"' 'chmod 4755 "$d/ip"' \
-        "exec '$tmp/ca' as 1000 \"\$d/ip\" $DEV" >"$tmp/setuid-inner.sh"
-echo "exec unshare -m sh '$tmp/setuid-inner.sh'" >"$tmp/setuid.sh"
-# A copy of the helper holding cap_net_admin+ep for the namespace's root: setcap by root inside
-# writes a v3 value (rootid = host uid 100000) on this host-owned filesystem.  Run by uid 1000
-# inside, it passes what the file gave it on to ip (through the ambient set).
-printf '%s\n' 'set -e' "f=\$(mktemp -p '$tmp/w')" "cp '$tmp/ca' \"\$f\"" 'chmod 755 "$f"' \
-        'setcap cap_net_admin+ep "$f"' "exec '$tmp/ca' as 1000 \"\$f\" ambient ip $DEV" >"$tmp/fcaps.sh"
 
 # attack NAME SCRIPT ERR-REGEX [BASELINE-ERR-REGEX]
 attack() {

@@ -8,7 +8,8 @@
  *   callers are expected to.  Prints which path it took on stderr; exits with CMD's status, or
  *   1 if no namespace could be created.
  * caps-attack as UID CMD...: setgroups(0), setresgid(UID), setresuid(UID), exec CMD: a plain
- *   identity switch (setpriv also asks for PR_SET_KEEPCAPS, which a locked securebit refuses).
+ *   identity switch (setpriv also asks for PR_SET_KEEPCAPS, which a locked securebit refuses);
+ *   just exec when already UID.
  * caps-attack ambient CMD...: raise every permitted capability into the inheritable and ambient
  *   sets and exec CMD, so what a file capability gave this program reaches CMD (ip(8) drops its
  *   capabilities for non-root ids unless cap_net_admin is inheritable).
@@ -44,7 +45,8 @@ static int as_uid(int argc, char **argv)
         if (argc < 2)
                 return 2;
         unsigned id = (unsigned)strtoul(argv[0], NULL, 10);
-        if (setgroups(0, NULL) < 0 || setresgid(id, id, id) < 0 || setresuid(id, id, id) < 0) {
+        /* Already that uid (a sandbox that maps only one id): just exec. */
+        if (id != getuid() && (setgroups(0, NULL) < 0 || setresgid(id, id, id) < 0 || setresuid(id, id, id) < 0)) {
                 fprintf(stderr, "caps-attack: switching to uid %u: %s\n", id, strerror(errno));
                 return 1;
         }
