@@ -9,6 +9,9 @@
 #include "userns/caps-view.h"
 #include "util/cleanup.h"
 
+/* The initial user namespace's fixed nsfs inode (0xEFFFFFFD). */
+#define USERNS_INIT_INO 4026531837ULL
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_caps_view *, userns_caps_view_free)
 
 static void usage(FILE *f)
@@ -71,9 +74,12 @@ static void print_text(const struct userns_caps_view *v)
         printf("  effective set over user:[%llu] and every user namespace below it\n",
                (unsigned long long)v->ns_ino);
         printf("  none over its ancestors");
+        size_t anc = 0;
         for (size_t i = 0; i < v->n; i++)
-                if (v->ns[i].is_ancestor)
+                if (v->ns[i].is_ancestor && ++anc)
                         printf(" user:[%llu]", (unsigned long long)v->ns[i].ino);
+        if (!anc && v->ns_ino != USERNS_INIT_INO)
+                printf(" (not visible from here)");
         printf("\n  owner rule: all capabilities in a child of user:[%llu] created with euid %u, and below it\n",
                (unsigned long long)v->ns_ino, s->uid[1]);
         printf("\n%-22s %5s %10s  %s\n", "NAMESPACE", "LEVEL", "OWNER", "CAPABILITIES");
