@@ -89,43 +89,55 @@ static int parse_item(const char *item, uint64_t *bits, struct userns_error *err
         return 0;
 }
 
-int userns_caps_parse(const char *text, uint64_t *set, struct userns_error *err)
+/* Call fn for each comma-separated item of text, trimmed; empty items reach fn as "". */
+static int split_list(const char *text, const char *what, int (*fn)(char *item, void *ctx, struct userns_error *err),
+                      void *ctx, struct userns_error *err)
 {
         if (!text)
-                return userns_error_set(err, EINVAL, "no capability list");
+                return userns_error_set(err, EINVAL, "no %s", what);
         _cleanup_free_ char *copy = strdup(text);
         if (!copy)
-                return userns_error_errno(err, ENOMEM, "capability list");
-        uint64_t acc = 0;
-        char *p = copy;
+                return userns_error_errno(err, ENOMEM, "%s", what);
         /* strtok_r would skip empty items; split by hand so "a,,b" is an error. */
-        for (;;) {
+        for (char *p = copy;;) {
                 char *comma = strchr(p, ',');
                 if (comma)
                         *comma = '\0';
-                bool remove = false;
-                char *item = p;
-                while (isspace((unsigned char)*item))
-                        item++;
-                for (char *e = item + strlen(item); e > item && isspace((unsigned char)e[-1]);)
+                while (isspace((unsigned char)*p))
+                        p++;
+                for (char *e = p + strlen(p); e > p && isspace((unsigned char)e[-1]);)
                         *--e = '\0';
-                if (*item == '-' || *item == '!' || *item == '^') {
-                        remove = true;
-                        item++;
-                }
-                uint64_t bits;
-                int r = parse_item(item, &bits, err);
+                int r = fn(p, ctx, err);
                 if (r < 0)
                         return r;
-                if (strcasecmp(item, "none") == 0 && !remove)
-                        acc = 0;        /* "none" starts over */
-                acc = remove ? acc & ~bits : acc | bits;
                 if (!comma)
-                        break;
+                        return 0;
                 p = comma + 1;
         }
-        *set = acc;
+}
+
+static int caps_item(char *item, void *ctx, struct userns_error *err)
+{
+        uint64_t *acc = ctx, bits;
+        bool remove = *item == '-' || *item == '!' || *item == '^';
+        if (remove)
+                item++;
+        int r = parse_item(item, &bits, err);
+        if (r < 0)
+                return r;
+        if (strcasecmp(item, "none") == 0 && !remove)
+                *acc = 0;       /* "none" starts over */
+        *acc = remove ? *acc & ~bits : *acc | bits;
         return 0;
+}
+
+int userns_caps_parse(const char *text, uint64_t *set, struct userns_error *err)
+{
+        uint64_t acc = 0;
+        int r = split_list(text, "capability list", caps_item, &acc, err);
+        if (r == 0)
+                *set = acc;
+        return r;
 }
 
 /* snprintf into buf at *off; -ENOSPC when it does not fit. */
@@ -179,47 +191,39 @@ static const char *const secbit_names[12] = {
         "exec-deny-interactive", "exec-deny-interactive-locked",
 };
 
+static int secbit_item(char *p, void *ctx, struct userns_error *err)
+{
+        unsigned *acc = ctx;
+        if (strcmp(p, "none") == 0)
+                return 0;
+        for (unsigned i = 0; i < ELEMENTSOF(secbit_names); i++)
+                if (strcmp(p, secbit_names[i]) == 0) {
+                        *acc |= 1u << i;
+                        return 0;
+                }
+        if (isdigit((unsigned char)*p)) {
+                char *end;
+                errno = 0;
+                unsigned long v = strtoul(p, &end, 0);
+                if (errno || *end || (v & ~(unsigned long)USERNS_SECBITS_KNOWN))
+                        return userns_error_set(err, EINVAL,
+                                "securebits '%s' holds bits this kernel does not define (known: 0x%x)",
+                                p, USERNS_SECBITS_KNOWN);
+                *acc |= (unsigned)v;
+                return 0;
+        }
+        return userns_error_set(err, EINVAL,
+                "'%s' is not a securebit (noroot, no-setuid-fixup, keep-caps, no-cap-ambient-raise, "
+                "exec-restrict-file, exec-deny-interactive, each also with -locked)", p);
+}
+
 int userns_securebits_parse(const char *text, unsigned *bits, struct userns_error *err)
 {
-        if (!text)
-                return userns_error_set(err, EINVAL, "no securebits list");
-        _cleanup_free_ char *copy = strdup(text);
-        if (!copy)
-                return userns_error_errno(err, ENOMEM, "securebits");
         unsigned acc = 0;
-        for (char *p = copy;;) {
-                char *comma = strchr(p, ',');
-                if (comma)
-                        *comma = '\0';
-                bool found = false;
-                if (strcmp(p, "none") == 0)
-                        found = true;
-                for (unsigned i = 0; !found && i < ELEMENTSOF(secbit_names); i++)
-                        if (strcmp(p, secbit_names[i]) == 0) {
-                                acc |= 1u << i;
-                                found = true;
-                        }
-                if (!found && isdigit((unsigned char)*p)) {
-                        char *end;
-                        errno = 0;
-                        unsigned long v = strtoul(p, &end, 0);
-                        if (errno || *end || (v & ~(unsigned long)USERNS_SECBITS_KNOWN))
-                                return userns_error_set(err, EINVAL,
-                                        "securebits '%s' holds bits this kernel does not define (known: 0x%x)",
-                                        p, USERNS_SECBITS_KNOWN);
-                        acc |= (unsigned)v;
-                        found = true;
-                }
-                if (!found)
-                        return userns_error_set(err, EINVAL,
-                                "'%s' is not a securebit (noroot, no-setuid-fixup, keep-caps, no-cap-ambient-raise, "
-                                "exec-restrict-file, exec-deny-interactive, each also with -locked)", p);
-                if (!comma)
-                        break;
-                p = comma + 1;
-        }
-        *bits = acc;
-        return 0;
+        int r = split_list(text, "securebits list", secbit_item, &acc, err);
+        if (r == 0)
+                *bits = acc;
+        return r;
 }
 
 int userns_securebits_format(unsigned bits, char *buf, size_t size)

@@ -2,6 +2,7 @@
 /* userns run --caps/--cap-add/--cap-drop/--userns-caps/--nested-userns/--no-new-privs/--securebits:
  * option handlers and the hooks that apply the policy (the rules live in lib/caps-restrict.c). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -41,29 +42,21 @@ int run_caps_opt_caps(struct run_cli *rc, const char *arg)
         return parse_set(rc, "--caps", arg, &p->keep);
 }
 
-int run_caps_opt_cap_add(struct run_cli *rc, const char *arg)
+/* --cap-add / --cap-drop: the later option wins for a capability named by both. */
+static int adjust(struct run_cli *rc, const char *opt, const char *arg, bool add)
 {
         POLICY_OR_FAIL(rc, p);
         uint64_t s;
-        int r = parse_set(rc, "--cap-add", arg, &s);
+        int r = parse_set(rc, opt, arg, &s);
         if (r == 0) {
-                p->add |= s;
-                p->drop &= ~s;
+                p->add = add ? p->add | s : p->add & ~s;
+                p->drop = add ? p->drop & ~s : p->drop | s;
         }
         return r;
 }
 
-int run_caps_opt_cap_drop(struct run_cli *rc, const char *arg)
-{
-        POLICY_OR_FAIL(rc, p);
-        uint64_t s;
-        int r = parse_set(rc, "--cap-drop", arg, &s);
-        if (r == 0) {
-                p->drop |= s;
-                p->add &= ~s;
-        }
-        return r;
-}
+int run_caps_opt_cap_add(struct run_cli *rc, const char *arg) { return adjust(rc, "--cap-add", arg, true); }
+int run_caps_opt_cap_drop(struct run_cli *rc, const char *arg) { return adjust(rc, "--cap-drop", arg, false); }
 
 int run_caps_opt_userns_caps(struct run_cli *rc, const char *arg)
 {
