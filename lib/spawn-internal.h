@@ -34,6 +34,7 @@ struct userns_spawn {
         enum userns_setgroups setgroups;
 
         bool have_uid, have_gid, have_groups;
+
         uint32_t uid, gid;
         uint32_t *groups;
         size_t ngroups;
@@ -55,6 +56,7 @@ struct userns_spawn {
         enum map_writer writer[2];
         char *helper[2];                   /* path of newuidmap / newgidmap when used */
         bool deny_setgroups;
+        bool root_first_uid, root_first_gid;  /* the caller is unmapped: become 0 before setting up */
 };
 
 /* The signals the waiting parent and PID 1 forward to the command. */

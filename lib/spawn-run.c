@@ -21,7 +21,9 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -107,6 +109,11 @@ _Noreturn static void outside_main(const struct userns_spawn *s, pid_t target, i
 static int inside_setup(const struct userns_spawn *s, const struct userns_spawn_ctx *ctx, bool fresh_proc,
                         struct userns_error *err)
 {
+        /* A caller the maps leave out becomes root of the namespace now (not 65534), keeping its capabilities. */
+        if (s->root_first_gid && setresgid(0, 0, 0) < 0)
+                return userns_error_errno(err, errno, "switching to gid 0");
+        if (s->root_first_uid && setresuid(0, 0, 0) < 0)
+                return userns_error_errno(err, errno, "switching to uid 0");
         if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
                 return userns_error_errno(err, errno, "setting the hostname to '%s'", s->hostname);
         int r = rootfs_setup(s, fresh_proc, err);
@@ -133,6 +140,57 @@ static int switch_identity(const struct userns_spawn *s, struct userns_error *er
         return 0;
 }
 
+/*
+ * execv with the shells' PATH rules: a name without '/' is the first PATH entry that
+ * exists (directories we may not search are skipped, not "permission denied");
+ * not found → 127, found but not executable → 126.  A file without a #! line runs
+ * under /bin/sh, as execvp does.
+ */
+static int exec_command(char **argv, int *status, struct userns_error *err)
+{
+        const char *cmd = argv[0];
+        char buf[PATH_MAX];
+        const char *path = cmd;
+        if (!strchr(cmd, '/')) {
+                const char *dirs = getenv("PATH");
+                if (!dirs)
+                        dirs = "/usr/local/bin:/usr/bin:/bin";
+                path = NULL;
+                for (const char *p = dirs; !path;) {
+                        size_t l = strcspn(p, ":");
+                        int n = snprintf(buf, sizeof buf, "%.*s%s%s", (int)l, p, l ? "/" : "", cmd);
+                        struct stat st;
+                        if (n > 0 && n < (int)sizeof buf && stat(buf, &st) == 0 && !S_ISDIR(st.st_mode))
+                                path = buf;
+                        if (!p[l])
+                                break;
+                        p += l + 1;
+                }
+                if (!path) {
+                        *status = USERNS_STATUS_NOT_FOUND;
+                        return userns_error_set(err, ENOENT, "cannot execute '%s': not found in PATH", cmd);
+                }
+        }
+        execv(path, argv);
+        int e = errno;
+        if (e == ENOEXEC) {
+                size_t n = 0;
+                while (argv[n])
+                        n++;
+                char **shv = calloc(n + 2, sizeof *shv);
+                if (shv) {
+                        shv[0] = (char *)"sh";
+                        shv[1] = (char *)path;
+                        for (size_t i = 1; i <= n; i++)
+                                shv[i + 1] = argv[i];
+                        execv("/bin/sh", shv);
+                        free(shv);
+                }
+        }
+        *status = e == ENOENT || e == ENOTDIR ? USERNS_STATUS_NOT_FOUND : USERNS_STATUS_CANNOT_EXEC;
+        return userns_error_errno(err, e, "cannot execute '%s'", path);
+}
+
 /* Identity, cwd, INSIDE_EXEC hooks, exec.  Returns only on failure, with *status set. */
 static int finish_and_exec(const struct userns_spawn *s, const struct userns_spawn_ctx *ctx,
                            const char *old_cwd, int *status, struct userns_error *err)
@@ -145,10 +203,7 @@ static int finish_and_exec(const struct userns_spawn *s, const struct userns_spa
                 return r;
         if ((r = run_hooks(s, USERNS_STAGE_INSIDE_EXEC, ctx, err)) < 0)
                 return r;
-        execvp(s->argv[0], s->argv);
-        int e = errno;
-        *status = e == ENOENT || e == ENOTDIR ? USERNS_STATUS_NOT_FOUND : USERNS_STATUS_CANNOT_EXEC;
-        return userns_error_errno(err, e, "cannot execute '%s'", s->argv[0]);
+        return exec_command(s->argv, status, err);
 }
 
 /* The caller waits for `child`, forwarding signals to it. */
@@ -189,13 +244,18 @@ static int run_child(const struct userns_spawn *s, const char *old_cwd, int *sta
 {
         sigset_t set, old;
         spawn_signal_set(&set);
-        int ep[2], sp[2];
+        /* ep: reports child → caller; gp: "go" caller → child; sp: the hooks' channel. */
+        int ep[2], gp[2], sp[2];
         if (pipe2(ep, O_CLOEXEC) < 0)
                 return userns_error_errno(err, errno, "pipe");
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+        if (pipe2(gp, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
                 int e = errno;
                 close(ep[0]);
                 close(ep[1]);
+                if (fcntl(gp[0], F_GETFD) >= 0) {
+                        close(gp[0]);
+                        close(gp[1]);
+                }
                 return userns_error_errno(err, e, "socketpair");
         }
         sigprocmask(SIG_BLOCK, &set, &old);
@@ -209,13 +269,15 @@ static int run_child(const struct userns_spawn *s, const char *old_cwd, int *sta
         if (c == 0) {
                 close(ep[0]);
                 close(sp[0]);
+                close(gp[1]);
                 /* If the caller dies, so does everything inside (nothing is left behind). */
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 char go;
                 ssize_t n;
                 do
-                        n = read(sp[1], &go, 1);
+                        n = read(gp[0], &go, 1);
                 while (n < 0 && errno == EINTR);
+                close(gp[0]);
                 if (n != 1)
                         _exit(USERNS_STATUS_ERROR);   /* the caller gave up: it reports why */
                 struct userns_error e = { 0 };
@@ -251,6 +313,7 @@ static int run_child(const struct userns_spawn *s, const char *old_cwd, int *sta
         int ce = errno;
         close(ep[1]);
         close(sp[1]);
+        close(gp[0]);
         int r = 0;
         if (c < 0)
                 r = userns_diagnose_userns_failure(ce, err);
@@ -260,8 +323,9 @@ static int run_child(const struct userns_spawn *s, const char *old_cwd, int *sta
                 struct userns_spawn_ctx ctx = { .spawn = s, .pid = c, .pidfd = pidfd, .sock = sp[0] };
                 r = run_hooks(s, USERNS_STAGE_OUTSIDE, &ctx, err);
         }
-        if (r == 0 && write(sp[0], "g", 1) != 1)
+        if (r == 0 && write(gp[1], "g", 1) != 1)
                 r = userns_error_errno(err, errno, "waking the namespaced process");
+        close(gp[1]);
         close(sp[0]);
         if (pidfd >= 0)
                 close(pidfd);

@@ -386,19 +386,41 @@ static int check_direct(const struct userns_spawn *s, enum userns_idmap_kind kin
                                         NULL, err);
 }
 
-static int check_identity(const struct userns_spawn *s, struct userns_error *err)
+/* A map's kernel text on one line ("0 4242 1, 1 200000 65536") for messages. */
+static const char *one_line(const char *text, char *buf, size_t size)
 {
+        size_t o = 0;
+        for (const char *p = text; *p && o + 3 < size; p++) {
+                if (*p != '\n')
+                        buf[o++] = *p;
+                else if (p[1]) {
+                        buf[o++] = ',';
+                        buf[o++] = ' ';
+                }
+        }
+        buf[o] = '\0';
+        return buf;
+}
+
+static int check_identity(struct userns_spawn *s, struct userns_error *err)
+{
+        char buf[256];
+        /* A caller whose own ids the map leaves out becomes 0 inside (when 0 is mapped), not 65534. */
+        s->root_first_uid = userns_idmap_up(s->map[USERNS_IDMAP_UID], s->euid) == USERNS_ID_INVALID &&
+                            userns_idmap_down(s->map[USERNS_IDMAP_UID], 0) != USERNS_ID_INVALID;
+        s->root_first_gid = userns_idmap_up(s->map[USERNS_IDMAP_GID], s->egid) == USERNS_ID_INVALID &&
+                            userns_idmap_down(s->map[USERNS_IDMAP_GID], 0) != USERNS_ID_INVALID;
         const struct userns_idmap *um = s->map[USERNS_IDMAP_UID], *gm = s->map[USERNS_IDMAP_GID];
         if (s->have_uid && userns_idmap_down(um, s->uid) == USERNS_ID_INVALID)
                 return userns_error_set(err, EINVAL, "--uid %u: not mapped by the uid map (%s)", s->uid,
-                                        s->map_text[USERNS_IDMAP_UID]);
+                                        one_line(s->map_text[USERNS_IDMAP_UID], buf, sizeof buf));
         if (s->have_gid && userns_idmap_down(gm, s->gid) == USERNS_ID_INVALID)
                 return userns_error_set(err, EINVAL, "--gid %u: not mapped by the gid map (%s)", s->gid,
-                                        s->map_text[USERNS_IDMAP_GID]);
+                                        one_line(s->map_text[USERNS_IDMAP_GID], buf, sizeof buf));
         for (size_t i = 0; s->have_groups && i < s->ngroups; i++)
                 if (userns_idmap_down(gm, s->groups[i]) == USERNS_ID_INVALID)
                         return userns_error_set(err, EINVAL, "--groups: group %u is not mapped by the gid map (%s)",
-                                                s->groups[i], s->map_text[USERNS_IDMAP_GID]);
+                                                s->groups[i], one_line(s->map_text[USERNS_IDMAP_GID], buf, sizeof buf));
         if (s->have_groups && s->deny_setgroups)
                 return userns_error_set(err, EPERM,
                                         "--groups needs setgroups(2), but setgroups is denied in the new namespace "
@@ -506,9 +528,12 @@ int userns_spawn_resolve(struct userns_spawn *s, struct userns_error *err)
                         if (is_self_map(s->map[k], self))
                                 /* k == GID with setgroups allowed: the kernel refuses that without privilege. */
                                 return userns_error_set(err, EPERM,
-                                                        "a gid map of only your own gid (%s) needs setgroups "
-                                                        "denied: use --setgroups deny, or subordinate gids",
-                                                        s->map_text[k]);
+                                                        "%sa gid map of only your own gid (%.*s) written without "
+                                                        "privilege needs setgroups denied: %s",
+                                                        s->have_groups ? "--groups needs setgroups allowed, but " : "",
+                                                        (int)strcspn(s->map_text[k], "\n"), s->map_text[k],
+                                                        s->have_groups ? "map subordinate gids instead"
+                                                                       : "use --setgroups deny, or subordinate gids");
                         s->writer[k] = MAP_WRITER_HELPER;
                         if (!looked_up[k]) {
                                 r = userns_subid_lookup(subid_kind(k), s->subid_source, NULL, s->euid, &sub[k],
