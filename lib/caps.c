@@ -118,7 +118,7 @@ static int split_list(const char *text, const char *what, int (*fn)(char *item, 
 
 static int caps_item(char *item, void *ctx, struct userns_error *err)
 {
-        uint64_t *acc = ctx, bits;
+        uint64_t *acc = ctx, bits = 0;
         bool remove = *item == '-' || *item == '!' || *item == '^';
         if (remove)
                 item++;

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -27,7 +28,7 @@ static uint64_t parse_ok(const char *t)
 
 static void parse_names(void **state)
 {
-        assert_int_equal(userns_caps_last_cap(), 40);   /* 6.x kernels: CAP_CHECKPOINT_RESTORE */
+        assert_true(userns_caps_last_cap() >= 40);   /* CAP_CHECKPOINT_RESTORE (40) since 5.9 */
         assert_true(parse_ok("cap_net_admin") == BIT(12));
         assert_true(parse_ok("NET_ADMIN") == BIT(12));
         assert_true(parse_ok("CAP_Net_Admin") == BIT(12));
@@ -43,7 +44,9 @@ static void parse_names(void **state)
 
 static void parse_errors(void **state)
 {
-        static const char *const bad[] = { "", "a,,b", "cap_bogus", "41", "99999999999999999999", "-", "all,",
+        char beyond[16];
+        snprintf(beyond, sizeof beyond, "%u", userns_caps_last_cap() + 1);
+        const char *const bad[] = { "", "a,,b", "cap_bogus", beyond, "99999999999999999999", "-", "all,",
                                            "cap_", "net admin" };
         for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
                 struct userns_error err = { 0 };
@@ -56,8 +59,8 @@ static void parse_errors(void **state)
         uint64_t s;
         userns_caps_parse("cap_bogus", &s, &err);
         assert_non_null(strstr(err.message, "'cap_bogus' is not a capability"));
-        userns_caps_parse("41", &s, &err);
-        assert_non_null(strstr(err.message, "0 to 40"));
+        userns_caps_parse(beyond, &s, &err);
+        assert_non_null(strstr(err.message, "(this kernel's last capability)"));
 }
 
 static void format_roundtrip(void **state)
