@@ -45,6 +45,17 @@ attack "after exec of a file with v3 cap_net_admin (uid 1000 inside)" fcaps.sh \
 like "the file capability is v3 for the namespace's root (rootid = host uid 100000)" \
         "$(getcap -n "$tmp"/w/tmp.* 2>/dev/null | head -1)" "cap_net_admin=ep \[rootid=100000\]"
 
+# The filter covers the compat system call ABIs: unshare(CLONE_NEWUSER) through int $0x80.
+run_cmd "$USERNS" run "${MAP[@]}" -- "$tmp/ca" unshare32
+if [ "$RC" = 3 ]; then
+        tap_skip "no i386 system call ABI here: $OUT"
+else
+        is "i386 ABI: unshare(CLONE_NEWUSER) works without the ceiling" "$OUT" "unshare32: ok"
+        run_cmd "$USERNS" run "${MAP[@]}" --userns-caps "$CEIL" -- "$tmp/ca" unshare32
+        is "i386 ABI: refused (EPERM, not a killed process) under the ceiling" "$OUT" \
+                "unshare32: Operation not permitted"
+fi
+
 # What the restricted command sees of itself.
 run_cmd "$USERNS" run --net "${MAP[@]}" --userns-caps "$CEIL" -- "$USERNS" caps --json
 is "userns caps inside exits 0" "$RC" 0

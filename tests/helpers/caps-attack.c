@@ -10,6 +10,9 @@
  * caps-attack as UID CMD...: setgroups(0), setresgid(UID), setresuid(UID), exec CMD: a plain
  *   identity switch (setpriv also asks for PR_SET_KEEPCAPS, which a locked securebit refuses);
  *   just exec when already UID.
+ * caps-attack unshare32: unshare(CLONE_NEWUSER) through the i386 system call ABI (int $0x80,
+ *   x86-64 only), which a seccomp filter for the native ABI alone would not see.  Prints
+ *   "unshare32: ok" or "unshare32: <error>"; exits 0 on success, 1 on failure, 3 if unsupported.
  * caps-attack ambient CMD...: raise every permitted capability into the inheritable and ambient
  *   sets and exec CMD, so what a file capability gave this program reaches CMD (ip(8) drops its
  *   capabilities for non-root ids unless cap_net_admin is inheritable).
@@ -75,6 +78,24 @@ static int ambient(char **argv)
         return 127;
 }
 
+static int unshare32(void)
+{
+#if defined(__x86_64__)
+        long r;
+        /* i386: __NR_unshare = 310, argument in ebx. */
+        __asm__ volatile("int $0x80" : "=a"(r) : "a"(310L), "b"((long)CLONE_NEWUSER) : "memory");
+        if (r == -ENOSYS) {
+                printf("unshare32: no i386 system calls here\n");
+                return 3;
+        }
+        printf("unshare32: %s\n", r == 0 ? "ok" : strerror((int)-r));
+        return r == 0 ? 0 : 1;
+#else
+        printf("unshare32: not x86-64\n");
+        return 3;
+#endif
+}
+
 static int clone3_userns(int argc, char **argv);
 
 int main(int argc, char **argv)
@@ -83,9 +104,11 @@ int main(int argc, char **argv)
                 return clone3_userns(argc - 1, argv + 1);
         if (argc >= 4 && strcmp(argv[1], "as") == 0)
                 return as_uid(argc - 2, argv + 2);
+        if (argc == 2 && strcmp(argv[1], "unshare32") == 0)
+                return unshare32();
         if (argc >= 3 && strcmp(argv[1], "ambient") == 0)
                 return ambient(argv + 2);
-        fprintf(stderr, "usage: caps-attack clone3|ambient CMD [ARG...] | as UID CMD [ARG...]\n");
+        fprintf(stderr, "usage: caps-attack clone3|ambient CMD [ARG...] | as UID CMD [ARG...] | unshare32\n");
         return 2;
 }
 
