@@ -92,6 +92,13 @@ int userns_caps_policy_prepare(const struct userns_caps_policy *p, struct userns
                 return 0;
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 return userns_error_errno(err, errno, "keeping capabilities across the identity switch");
+        /* This process may stay behind with every capability of the namespace (the PID 1 that
+         * reaps the command).  Non-dumpable, it can only be ptraced (or its /proc/PID/mem, fds
+         * and memory reached) with CAP_SYS_PTRACE over the namespace it was exec'd in, which is
+         * outside: the command cannot take it over to escape the ceiling.  execve(2) of the
+         * command makes that process dumpable again. */
+        if ((p->ceiling_set || p->nested == USERNS_NESTED_DENY) && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                return userns_error_errno(err, errno, "making the process that keeps the namespace non-dumpable");
         return 0;
 }
 

@@ -95,7 +95,9 @@ int userns_caps_policy_apply(const struct userns_caps_policy *p, struct userns_c
 /*
  * Before the identity switch (userns run's INSIDE_SETUP stage): keep the permitted set across a
  * change to a non-zero uid (PR_SET_KEEPCAPS), so userns_caps_policy_apply() can still grant the
- * command its set afterwards.  execve(2) clears the flag.
+ * command its set afterwards.  execve(2) clears the flag.  With a ceiling or nesting denied it
+ * also makes the process non-dumpable: a process that stays in the namespace with every
+ * capability (userns run's PID 1) cannot then be ptraced by the restricted command.
  */
 int userns_caps_policy_prepare(const struct userns_caps_policy *p, struct userns_error *err);
 

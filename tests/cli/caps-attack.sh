@@ -56,6 +56,15 @@ else
                 "unshare32: Operation not permitted"
 fi
 
+# With --pid, userns's PID 1 stays in the namespace with every capability; the command must not
+# be able to take it over (ptrace, /proc/1/mem) to escape the ceiling.
+run_cmd "$USERNS" run --pid -- "$tmp/ca" ptrace 1
+is "without the ceiling the command may ptrace its PID 1" "$OUT" "ptrace: attached"
+run_cmd "$USERNS" run --pid --userns-caps "$CEIL" -- "$tmp/ca" ptrace 1
+is "under the ceiling it may not" "$OUT" "ptrace: Operation not permitted"
+run_cmd "$USERNS" run --pid "${MAP[@]}" --userns-caps "$CEIL" -- sh "$tmp/device.sh"
+like "--pid: adding a device still fails under the ceiling" "$ERR" "RTNETLINK answers: Operation not permitted"
+
 # What the restricted command sees of itself.
 run_cmd "$USERNS" run --net "${MAP[@]}" --userns-caps "$CEIL" -- "$USERNS" caps --json
 is "userns caps inside exits 0" "$RC" 0

@@ -13,6 +13,8 @@
  * caps-attack unshare32: unshare(CLONE_NEWUSER) through the i386 system call ABI (int $0x80,
  *   x86-64 only), which a seccomp filter for the native ABI alone would not see.  Prints
  *   "unshare32: ok" or "unshare32: <error>"; exits 0 on success, 1 on failure, 3 if unsupported.
+ * caps-attack ptrace PID: attach to PID with PTRACE_SEIZE (full control of it) and detach;
+ *   prints "ptrace: attached" or "ptrace: <error>", exits 0 or 1.
  * caps-attack ambient CMD...: raise every permitted capability into the inheritable and ambient
  *   sets and exec CMD, so what a file capability gave this program reaches CMD (ip(8) drops its
  *   capabilities for non-root ids unless cap_net_admin is inheritable).
@@ -27,6 +29,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -96,6 +99,18 @@ static int unshare32(void)
 #endif
 }
 
+static int ptrace_pid(const char *arg)
+{
+        pid_t pid = (pid_t)strtol(arg, NULL, 10);
+        if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0) {
+                printf("ptrace: %s\n", strerror(errno));
+                return 1;
+        }
+        printf("ptrace: attached\n");
+        ptrace(PTRACE_DETACH, pid, 0, 0);
+        return 0;
+}
+
 static int clone3_userns(int argc, char **argv);
 
 int main(int argc, char **argv)
@@ -104,6 +119,8 @@ int main(int argc, char **argv)
                 return clone3_userns(argc - 1, argv + 1);
         if (argc >= 4 && strcmp(argv[1], "as") == 0)
                 return as_uid(argc - 2, argv + 2);
+        if (argc == 3 && strcmp(argv[1], "ptrace") == 0)
+                return ptrace_pid(argv[2]);
         if (argc == 2 && strcmp(argv[1], "unshare32") == 0)
                 return unshare32();
         if (argc >= 3 && strcmp(argv[1], "ambient") == 0)
