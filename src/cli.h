@@ -28,6 +28,7 @@ int cmd_run(int argc, char **argv);
 // [fcaps]
 int cmd_fcaps(int argc, char **argv);
 // [caps]
+int cmd_caps(int argc, char **argv);
 
 /* "userns: <what>: <why>" on stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -165,6 +165,13 @@ static const struct run_option run_options[] = {
         // [ns]
         // [mount]
         // [caps]
+        { "caps",     0, "LIST", "the command's capabilities (all five sets; names, all, none, -name)", run_caps_opt_caps },
+        { "cap-add",  0, "LIST", "add to the command's capabilities", run_caps_opt_cap_add },
+        { "cap-drop", 0, "LIST", "drop from the command's capabilities and the bounding set", run_caps_opt_cap_drop },
+        { "userns-caps", 0, "LIST", "ceiling for this namespace and all below it", run_caps_opt_userns_caps },
+        { "nested-userns", 0, "allow|deny", "whether the command may create user namespaces", run_caps_opt_nested },
+        { "no-new-privs", 0, NULL, "set no_new_privs (setuid and file caps grant nothing)", run_caps_opt_nnp },
+        { "securebits", 0, "LIST", "securebits to set (noroot,no-setuid-fixup,...[-locked])", run_caps_opt_securebits },
 };
 
 static const run_finish_fn run_finishers[] = {
@@ -172,6 +179,7 @@ static const run_finish_fn run_finishers[] = {
         // [ns]
         // [mount]
         // [caps]
+        run_caps_finish,
 };
 
 static void usage(FILE *f)

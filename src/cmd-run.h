@@ -56,3 +56,11 @@ typedef int (*run_finish_fn)(struct run_cli *rc);
 // [ns]
 // [mount]
 // [caps]
+int run_caps_opt_caps(struct run_cli *rc, const char *arg);
+int run_caps_opt_cap_add(struct run_cli *rc, const char *arg);
+int run_caps_opt_cap_drop(struct run_cli *rc, const char *arg);
+int run_caps_opt_userns_caps(struct run_cli *rc, const char *arg);
+int run_caps_opt_nested(struct run_cli *rc, const char *arg);
+int run_caps_opt_nnp(struct run_cli *rc, const char *arg);
+int run_caps_opt_securebits(struct run_cli *rc, const char *arg);
+int run_caps_finish(struct run_cli *rc);

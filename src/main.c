@@ -21,6 +21,7 @@ static const struct command commands[] = {
         // [fcaps]
         { "fcaps", cmd_fcaps, "file capabilities across namespaces: get, set, rm, convert" },
         // [caps]
+        { "caps", cmd_caps, "show capabilities and the user namespaces they reach" },
         { NULL, NULL, NULL },
 };
 
