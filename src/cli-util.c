@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 
 void cli_warn(const char *fmt, ...)
 {
@@ -58,43 +59,12 @@ int cli_parse_u32(const char *s, uint32_t *out, bool allow_max)
 
 int cli_read_file(const char *path, char **buf, size_t *len, struct userns_error *err)
 {
-        _cleanup_close_ int fd = -1;
-        bool is_stdin = !path || strcmp(path, "-") == 0;
-        if (!is_stdin) {
-                fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
-                        return userns_error_errno(err, errno, "%s", path);
-        }
-        int in = is_stdin ? STDIN_FILENO : fd;
-        size_t cap = 4096, n = 0;
-        _cleanup_free_ char *b = malloc(cap + 1);
-        if (!b)
-                return userns_error_set(err, ENOMEM, "out of memory");
-        for (;;) {
-                if (n == cap) {
-                        if (cap > (64u << 20))
-                                return userns_error_set(err, EFBIG, "%s: larger than 64 MiB",
-                                                        is_stdin ? "standard input" : path);
-                        char *nb = realloc(b, cap * 2 + 1);
-                        if (!nb)
-                                return userns_error_set(err, ENOMEM, "out of memory");
-                        b = nb;
-                        cap *= 2;
-                }
-                ssize_t r = read(in, b + n, cap - n);
-                if (r < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return userns_error_errno(err, errno, "%s", is_stdin ? "standard input" : path);
-                }
-                if (r == 0)
-                        break;
-                n += (size_t)r;
-        }
-        b[n] = '\0';
-        *buf = TAKE_PTR(b);
-        *len = n;
-        return 0;
+        if (!path || strcmp(path, "-") == 0)
+                return util_read_fd(STDIN_FILENO, "standard input", 64u << 20, buf, len, err);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return userns_error_errno(err, errno, "%s", path);
+        return util_read_fd(fd, path, 64u << 20, buf, len, err);
 }
 
 /* --- JSON --- */

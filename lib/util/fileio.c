@@ -7,19 +7,17 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 
-int util_read_file(const char *path, char **out, size_t *len, struct userns_error *err)
+int util_read_fd(int fd, const char *name, size_t max, char **out, size_t *len,
+                 struct userns_error *err)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return userns_error_errno(err, errno, "%s", path);
         size_t cap = 4096, n = 0;
         _cleanup_free_ char *b = malloc(cap + 1);
         if (!b)
                 return userns_error_set(err, ENOMEM, "out of memory");
         for (;;) {
                 if (n == cap) {
-                        if (cap >= (16u << 20))
-                                return userns_error_set(err, EFBIG, "%s: larger than 16 MiB", path);
+                        if (cap >= max)
+                                return userns_error_set(err, EFBIG, "%s: larger than %zu bytes", name, max);
                         char *nb = realloc(b, cap * 2 + 1);
                         if (!nb)
                                 return userns_error_set(err, ENOMEM, "out of memory");
@@ -30,7 +28,7 @@ int util_read_file(const char *path, char **out, size_t *len, struct userns_erro
                 if (r < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return userns_error_errno(err, errno, "reading %s", path);
+                        return userns_error_errno(err, errno, "reading %s", name);
                 }
                 if (r == 0)
                         break;
@@ -40,6 +38,14 @@ int util_read_file(const char *path, char **out, size_t *len, struct userns_erro
         *out = TAKE_PTR(b);
         *len = n;
         return 0;
+}
+
+int util_read_file(const char *path, char **out, size_t *len, struct userns_error *err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return userns_error_errno(err, errno, "%s", path);
+        return util_read_fd(fd, path, 16u << 20, out, len, err);
 }
 
 int util_write_file(const char *path, const char *buf, size_t len, struct userns_error *err)

@@ -7,6 +7,10 @@
 
 #include "userns/error.h"
 
+/* Read fd to its end into a NUL-terminated malloc'ed buffer; EFBIG past `max` bytes.
+ * `name` names the input in messages. */
+int util_read_fd(int fd, const char *name, size_t max, char **out, size_t *len,
+                 struct userns_error *err);
 /* Read a small file (procfs, /etc) whole into a NUL-terminated malloc'ed buffer. */
 int util_read_file(const char *path, char **out, size_t *len, struct userns_error *err);
 /* open(path, O_WRONLY) and write the whole buffer in one write(2) (procfs maps need that). */
