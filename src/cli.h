@@ -18,6 +18,7 @@
 // [ns]
 // [run]
 // [mount]
+int cmd_mount(int argc, char **argv);
 // [fcaps]
 // [caps]
 

@@ -16,6 +16,7 @@ static const struct command commands[] = {
         // [ns]
         // [run]
         // [mount]
+        { "mount", cmd_mount, "idmapped bind mounts: files on disk seen through an id map" },
         // [fcaps]
         // [caps]
         { NULL, NULL, NULL },
