@@ -17,6 +17,7 @@
 // [idmap]
 // [ns]
 // [run]
+int cmd_run(int argc, char **argv);
 // [mount]
 int cmd_mount(int argc, char **argv);
 // [fcaps]

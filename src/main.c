@@ -15,6 +15,7 @@ static const struct command commands[] = {
         // [idmap]
         // [ns]
         // [run]
+        { "run", cmd_run, "run a command in a new user namespace" },
         // [mount]
         { "mount", cmd_mount, "idmapped bind mounts: files on disk seen through an id map" },
         // [fcaps]
