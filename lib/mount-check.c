@@ -117,6 +117,19 @@ static bool in_initial_userns(void)
         return e->first == 0 && e->lower_first == 0 && e->count == UINT32_MAX;
 }
 
+/* CAP_SYS_ADMIN (21) in the effective set, from /proc/self/status. */
+static bool has_cap_sys_admin(void)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        unsigned long long eff = 0;
+        while (f && getline(&line, &cap, f) > 0)
+                if (sscanf(line, "CapEff: %llx", &eff) == 1)
+                        break;
+        return eff & (1ull << 21);
+}
+
 /* For a recursive clone: the first mount at or below `dir` whose type is not known to allow idmaps. */
 static bool find_incapable_submount(const char *dir, char *type, size_t tsize, char *where, size_t wsize)
 {
@@ -149,7 +162,7 @@ int userns_mount_explain(int code, const char *step, int dirfd, const char *path
         if (code == ENOSYS)
                 return userns_error_set(err, code, "%s: the kernel lacks %s(2); idmapped mounts need "
                                         "Linux 5.12 or later (tmpfs 6.3)", name, step);
-        if (strcmp(step, "move_mount") == 0 || strcmp(step, "open_tree") == 0)
+        if (strcmp(step, "move_mount") == 0 || (strcmp(step, "open_tree") == 0 && code != EPERM))
                 return userns_error_errno(err, code, "%s: %s", name, step);
         (void)userns_mount_fs_type(dirfd, path ? path : "", type, sizeof type, &idmapped, NULL);
 
@@ -157,7 +170,7 @@ int userns_mount_explain(int code, const char *step, int dirfd, const char *path
                 return userns_error_set(err, code,
                         "%s: the %s mount is already idmapped and the kernel does not idmap a mount "
                         "twice; idmap the directory it was made from instead", name, type);
-        if (code == EPERM && !in_initial_userns())
+        if (code == EPERM && (!in_initial_userns() || !has_cap_sys_admin()))
                 return userns_error_set(err, code,
                         "%s: %s filesystem: not permitted; unprivileged callers can idmap only mounts "
                         "their user namespace owns (a filesystem mounted inside it, such as a tmpfs), "

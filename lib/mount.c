@@ -125,7 +125,10 @@ int userns_mount_make_userns(const struct userns_idmap *uid_map, const struct us
         else if (child_errno)
                 r = userns_error_errno(err, child_errno,
                                        "mount user namespace: unshare(CLONE_NEWUSER)");
-        else if ((r = write_file(pid, "uid_map", uid_text, err)) >= 0 &&
+        /* Nobody runs in this namespace: "deny" costs nothing and lets an unprivileged
+         * caller write a self-map gid_map (new_idmap_permitted() rule b). */
+        else if ((r = write_file(pid, "setgroups", "deny", err)) >= 0 &&
+                 (r = write_file(pid, "uid_map", uid_text, err)) >= 0 &&
                  (r = write_file(pid, "gid_map", gid_text, err)) >= 0) {
                 char path[64];
                 snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
