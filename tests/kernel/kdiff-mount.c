@@ -70,6 +70,19 @@ static void mkpath(char *buf, size_t n, const char *a, const char *b)
         snprintf(buf, n, "%s/%s", a, b);
 }
 
+/* Create dir/name (if needed) owned by id:id on disk. */
+static void touch_owned(const char *dir, const char *name, uint32_t id)
+{
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", dir, name);
+        int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+                if (fchown(fd, id, id) < 0)
+                        fprintf(stderr, "chown %s: %m\n", p);
+                close(fd);
+        }
+}
+
 /* On-disk ids worth checking for a map: each extent's boundaries and their neighbours. */
 static size_t disk_ids(const struct userns_idmap *m, uint32_t *ids, size_t max)
 {
@@ -115,16 +128,23 @@ static int make_mount(const char *src, const char *dst, const struct userns_idma
         return userns_mount_bind(src, dst, &o, err);
 }
 
+/* A fresh source directory (mode `mode`) and mount point below root: ROOT/PREFIX<n>, ROOT/PREFIX<n>m. */
+static void fresh_pair(const char *root, const char *prefix, mode_t mode, char *src, char *dst, size_t size)
+{
+        static int serial;
+        snprintf(src, size, "%s/%s%d", root, prefix, serial);
+        snprintf(dst, size, "%s/%s%dm", root, prefix, serial++);
+        mkdir(src, mode);
+        chmod(src, mode);
+        mkdir(dst, 0755);
+}
+
 /* Ownership of every id class through the mount equals the model's, for uid and gid maps. */
 static void check_ownership(const char *fs, const char *root, const struct userns_idmap *um,
                             const struct userns_idmap *gm, const char *label)
 {
         char src[256], dst[256], p[512], q[512];
-        static int serial;
-        snprintf(src, sizeof src, "%s/own%d", root, serial);
-        snprintf(dst, sizeof dst, "%s/ownm%d", root, serial++);
-        mkdir(src, 0755);
-        mkdir(dst, 0755);
+        fresh_pair(root, "own", 0755, src, dst, sizeof src);
         uint32_t uids[2048], gids[2048];
         size_t nu = disk_ids(um, uids, 2048), ng = disk_ids(gm, gids, 2048);
         size_t n = nu > ng ? nu : ng;
@@ -163,12 +183,7 @@ static void check_create_chown(const char *fs, const char *root, const struct us
                                const char *label)
 {
         char src[256], dst[256], p[512], q[512];
-        static int serial;
-        snprintf(src, sizeof src, "%s/cr%d", root, serial);
-        snprintf(dst, sizeof dst, "%s/crm%d", root, serial++);
-        mkdir(src, 0777);
-        chmod(src, 0777);
-        mkdir(dst, 0755);
+        fresh_pair(root, "cr", 0777, src, dst, sizeof src);
         struct userns_error err = { 0 };
         if (make_mount(src, dst, m, m, false, false, &err) < 0) {
                 tap_check(0, "%s %s: idmapped mount: %s", fs, label, err.message);
@@ -228,11 +243,7 @@ static void check_create_chown(const char *fs, const char *root, const struct us
 static void check_read_only(const char *fs, const char *root, const struct userns_idmap *m)
 {
         char src[256], dst[256], q[512];
-        snprintf(src, sizeof src, "%s/ro", root);
-        snprintf(dst, sizeof dst, "%s/rom", root);
-        mkdir(src, 0777);
-        chmod(src, 0777);
-        mkdir(dst, 0755);
+        fresh_pair(root, "ro", 0777, src, dst, sizeof src);
         struct userns_error err = { 0 };
         if (make_mount(src, dst, m, m, true, false, &err) < 0) {
                 tap_check(0, "%s read-only mount: %s", fs, err.message);
@@ -348,12 +359,7 @@ static void check_recursive(const char *root)
                 tap_skip("tmpfs submount: %m");
                 return;
         }
-        mkpath(p, sizeof p, sub, "f");
-        int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-                fchown(fd, 7, 7);
-                close(fd);
-        }
+        touch_owned(sub, "f", 7);
         struct userns_idmap *m = parse("0:1000:1000");
         struct userns_error err = { 0 };
         struct stat st;
@@ -525,14 +531,8 @@ static void scenario_fsid(const char *root)
                 { "below", 299999, 65534 }, { "above", 365536, 65534 }, { "host", 0, 65534 },
                 { "procmap", 100000, 65534 },
         };
-        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-                mkpath(p, sizeof p, rootfs, files[i].name);
-                int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-                if (fd >= 0) {
-                        fchown(fd, files[i].disk, files[i].disk);
-                        close(fd);
-                }
-        }
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+                touch_owned(rootfs, files[i].name, files[i].disk);
         struct userns_idmap *fs = parse("0:300000:65536"), *proc = parse("0:100000:65536"), *m = NULL;
         struct userns_error err = { 0 };
         if (userns_fsmap_mount_map(fs, proc, "--fs-uid-map", &m, &err) < 0 ||
@@ -604,12 +604,7 @@ static void scenario_shared(const char *root)
         mkdir(mb, 0755);
         mkdir(rootfs_a, 0755);
         chown(rootfs_a, 100000, 100000);
-        mkpath(p, sizeof p, rootfs_a, "a-file");
-        int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-                fchown(fd, 100005, 100005);  /* A's uid 5 without any idmapping */
-                close(fd);
-        }
+        touch_owned(rootfs_a, "a-file", 100005);   /* A's uid 5 without any idmapping */
         struct userns_idmap *pa = parse("0:100000:65536"), *pb = parse("0:200000:65536");
         struct userns_idmap *fa = NULL, *fb = NULL, *mapa = NULL, *mapb = NULL;
         struct userns_error err = { 0 };
@@ -658,12 +653,7 @@ static void scenario_shared(const char *root)
         e = container_do(&a, &u, &g, "stat %s", p);
         tap_check(e == 0 && u == 5, "shared: while A sees its own rootfs file as uid %u", u);
         /* A file written under A's process map (not canonical) is no one's own through the shared mount. */
-        mkpath(q, sizeof q, shared, "stray");
-        fd = open(q, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-                fchown(fd, 100005, 100005);
-                close(fd);
-        }
+        touch_owned(shared, "stray", 100005);
         mkpath(q, sizeof q, ma, "stray");
         e = container_do(&a, &u, &g, "stat %s", q);
         tap_check(e == 0 && u == 65534, "shared: a file stored as A's kernel id 100005 is %u in A's shared view", u);
@@ -690,12 +680,7 @@ static void check_overlay(const char *root)
                 mkpath(d[i], sizeof d[i], root, names[i]);
                 mkdir(d[i], 0755);
         }
-        mkpath(p, sizeof p, d[0], "l5");
-        int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-                fchown(fd, 5, 5);
-                close(fd);
-        }
+        touch_owned(d[0], "l5", 5);
         /* root stays root (so the overlay's work dir can be made), 1.. shift by 1000 */
         struct userns_idmap *m = parse("0:0:1,1:1001:999");
         struct userns_error err = { 0 };
@@ -723,7 +708,7 @@ static void check_overlay(const char *root)
         mkpath(p, sizeof p, d[4], "new");
         setfsgid(1007);
         setfsuid(1007);
-        fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+        int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
         int e = errno;
         setfsuid(0);
         setfsgid(0);

@@ -41,36 +41,36 @@ static void assert_intent(const struct userns_idmap *fs, const struct userns_idm
         }
 }
 
-static void test_fsid_proposal(void **state)
+/* M for (fs, process) formats as `want`, and every id in ids appears as the intent says. */
+static void expect_mount_map(const char *fs_text, const char *p_text, const char *want,
+                             const uint32_t *ids, size_t n)
 {
-        (void)state;
-        struct userns_idmap *fs = map("0:300000:65536"), *p = map("0:100000:65536"), *m = NULL;
+        struct userns_idmap *fs = map(fs_text), *p = map(p_text), *m = NULL;
         struct userns_error err = { 0 };
         assert_int_equal(userns_fsmap_mount_map(fs, p, "--fs-uid-map", &m, &err), 0);
         char *s = fmt(m);
-        assert_string_equal(s, "300000:100000:65536");
-        uint32_t ids[] = { 0, 299999, 300000, 300001, 365535, 365536, 100000, 4294967294u };
-        assert_intent(fs, p, m, ids, sizeof ids / sizeof ids[0]);
+        assert_string_equal(s, want);
+        assert_intent(fs, p, m, ids, n);
         free(s);
         userns_idmap_free(fs);
         userns_idmap_free(p);
         userns_idmap_free(m);
 }
 
+static void test_fsid_proposal(void **state)
+{
+        (void)state;
+        uint32_t ids[] = { 0, 299999, 300000, 300001, 365535, 365536, 100000, 4294967294u };
+        expect_mount_map("0:300000:65536", "0:100000:65536", "300000:100000:65536", ids, sizeof ids / sizeof ids[0]);
+}
+
 static void test_split_extents(void **state)
 {
         (void)state;
         /* F has one extent spanning two process extents: it must be split. */
-        struct userns_idmap *fs = map("0:7000:20"), *p = map("0:100000:10,10:500000:10"), *m = NULL;
-        assert_int_equal(userns_fsmap_mount_map(fs, p, NULL, &m, NULL), 0);
-        char *s = fmt(m);
-        assert_string_equal(s, "7000:100000:10,7010:500000:10");
         uint32_t ids[] = { 6999, 7000, 7009, 7010, 7019, 7020 };
-        assert_intent(fs, p, m, ids, sizeof ids / sizeof ids[0]);
-        free(s);
-        userns_idmap_free(fs);
-        userns_idmap_free(p);
-        userns_idmap_free(m);
+        expect_mount_map("0:7000:20", "0:100000:10,10:500000:10", "7000:100000:10,7010:500000:10", ids,
+                         sizeof ids / sizeof ids[0]);
 }
 
 static void test_unmapped_container_id(void **state)
