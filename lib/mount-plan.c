@@ -140,8 +140,9 @@ static int fs_map_for(const struct userns_mount_plan *p, const struct userns_mou
                         return userns_error_errno(err, errno, "%s", e->src);
                 return userns_fsmap_canonical(proc, kind == USERNS_IDMAP_UID ? st.st_uid : st.st_gid, out, err);
         }
-        if (p->fs_map[kind][0])
-                return parse_kind(p->fs_map[kind], kind, out, err);
+        /* With an fs map for either kind, the other kind keeps the process map. */
+        if (p->fs_map[0][0] || p->fs_map[1][0])
+                return p->fs_map[kind][0] ? parse_kind(p->fs_map[kind], kind, out, err) : 0;
         if (e->kind == USERNS_MOUNT_PLAN_BIND)
                 return userns_fsmap_owner(kind == USERNS_IDMAP_UID ? p->euid : p->egid, out, err);
         return 0;

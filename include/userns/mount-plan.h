@@ -10,12 +10,13 @@
  * as given and computes each mount's map from the container's process maps
  * when the container is made (fsmap.h: M = P ∘ F⁻¹):
  *   --bind-map SRC:DST:MAP  F = MAP (CONTAINER:ON-DISK:COUNT, fsuid_map order)
- *   --bind-map SRC:DST      F = the fs map if given, else "0 EUID 1" / "0 EGID 1"
- *                           (the caller's files appear as the container root's)
+ *   --bind-map SRC:DST      F = the fs maps when either is given, else "0 EUID 1" /
+ *                           "0 EGID 1" (the caller's files appear as the container root's)
  *   --shared DIR:DST        F = canonical: container id c is on-disk OWNER+c, OWNER
  *                           the owner uid (group gid) of DIR on disk
  *   root (--root)           F = the fs map, when one is given
- * A kind (uid or gid) without an fs map keeps the process map: F = P.
+ * When only one of the fs maps is given, the other kind keeps the process map
+ * (F = P: files appear as they would without an idmap).
  *
  * The mounts are made in the caller's namespaces (idmapping a host filesystem
  * needs privilege there) and attached in the container's mount namespace before
