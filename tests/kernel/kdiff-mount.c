@@ -25,6 +25,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "../lib/tap.h"
@@ -237,6 +238,96 @@ static void check_create_chown(const char *fs, const char *root, const struct us
                   "map (%zu), EOVERFLOW outside it (%zu)", fs, label, n, ok_create, overflow);
         tap_check(bad_chown == 0, "%s %s: chown through the mount to %zu ids: inside the map stored "
                   "inverted, outside EOVERFLOW", fs, label, n);
+        umount2(dst, MNT_DETACH);
+}
+
+/* POSIX ACL xattrs (KERNEL-RULES §8): version 2, {le16 tag, le16 perm, le32 id} entries. */
+struct acl_entry {
+        uint16_t tag, perm;
+        uint32_t id;
+};
+
+static size_t acl_build(unsigned char *buf, uint32_t user, uint32_t group)
+{
+        struct acl_entry e[] = {
+                { 0x01, 6, UINT32_MAX }, { 0x02, 4, user }, { 0x04, 4, UINT32_MAX },
+                { 0x08, 4, group }, { 0x10, 6, UINT32_MAX }, { 0x20, 4, UINT32_MAX },
+        };
+        uint32_t version = 2;
+        memcpy(buf, &version, 4);   /* little-endian host (x86_64) */
+        memcpy(buf + 4, e, sizeof e);
+        return 4 + sizeof e;
+}
+
+static bool acl_ids(const unsigned char *buf, ssize_t len, uint32_t *user, uint32_t *group)
+{
+        *user = *group = 0;
+        for (ssize_t o = 4; o + 8 <= len; o += 8) {
+                struct acl_entry e;
+                memcpy(&e, buf + o, sizeof e);
+                if (e.tag == 0x02)
+                        *user = e.id;
+                if (e.tag == 0x08)
+                        *group = e.id;
+        }
+        return len > 4;
+}
+
+/*
+ * ACL ids through the mount: read back as the map's image or 4294967295 (from_kuid,
+ * not 65534) when unmapped; written through the mount, stored inverted, EINVAL outside.
+ */
+static void check_acl(const char *fs, const char *root, const struct userns_idmap *m, const char *label)
+{
+        char src[256], dst[256], p[512], q[512];
+        fresh_pair(root, "acl", 0755, src, dst, sizeof src);
+        uint32_t ids[2048], vis[2048];
+        size_t n = disk_ids(m, ids, 2048), nv = visible_ids(m, vis, 2048);
+        unsigned char buf[128], got[128];
+        for (size_t i = 0; i < n; i++) {
+                snprintf(p, sizeof p, "%s/a%zu", src, i);
+                touch_owned(src, strrchr(p, '/') + 1, 0);
+                size_t len = acl_build(buf, ids[i], ids[(i + 1) % n]);
+                if (setxattr(p, "system.posix_acl_access", buf, len, 0) < 0) {
+                        tap_skip("%s: POSIX ACLs: %m", fs);
+                        return;
+                }
+        }
+        struct userns_error err = { 0 };
+        if (make_mount(src, dst, m, m, false, false, &err) < 0) {
+                tap_check(0, "%s %s: acl mount: %s", fs, label, err.message);
+                return;
+        }
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++) {
+                snprintf(q, sizeof q, "%s/a%zu", dst, i);
+                uint32_t u, g, wu = userns_idmap_down(m, ids[i]), wg = userns_idmap_down(m, ids[(i + 1) % n]);
+                ssize_t len = getxattr(q, "system.posix_acl_access", got, sizeof got);
+                if (!acl_ids(got, len, &u, &g) || u != wu || g != wg) {
+                        if (bad++ < 3)
+                                printf("# ACL of %s: user:%u group:%u on disk, read %u/%u, model %u/%u\n", q,
+                                       ids[i], ids[(i + 1) % n], u, g, wu, wg);
+                }
+        }
+        tap_check(bad == 0, "%s %s: ACL entries of %zu files read through the mount equal the map "
+                  "(unmapped → 4294967295, not 65534)", fs, label, n);
+        bad = 0;
+        snprintf(q, sizeof q, "%s/a0", dst);
+        snprintf(p, sizeof p, "%s/a0", src);
+        for (size_t i = 0; i < nv; i++) {
+                uint32_t want = userns_idmap_up(m, vis[i]), u, g;
+                size_t len = acl_build(buf, vis[i], vis[i]);
+                int r = setxattr(q, "system.posix_acl_access", buf, len, 0);
+                int e = errno;
+                ssize_t glen = getxattr(p, "system.posix_acl_access", got, sizeof got);
+                bool ok = want == USERNS_ID_INVALID ? (r < 0 && e == EINVAL)
+                                                    : (r == 0 && acl_ids(got, glen, &u, &g) && u == want && g == want);
+                if (!ok && bad++ < 3)
+                        printf("# set ACL user:%u through the mount: r %d errno %d, want on disk %u\n", vis[i], r,
+                               r < 0 ? e : 0, want);
+        }
+        tap_check(bad == 0, "%s %s: ACL user/group entries set through the mount to %zu ids: stored inverted, "
+                  "EINVAL outside the map", fs, label, nv);
         umount2(dst, MNT_DETACH);
 }
 
@@ -751,6 +842,7 @@ static void run_filesystem(const char *fs, const char *root, int nrandom)
                          i == 0 ? "0:200000:1000" : "the same");
                 check_ownership(fs, root, m, g, label);
                 check_create_chown(fs, root, m, label);
+                check_acl(fs, root, m, label);
                 userns_idmap_free(m);
                 userns_idmap_free(g);
         }
