@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "userns/mount.h"
+#include "userns/spawn.h"
 #include "util/cleanup.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free)
@@ -122,9 +123,10 @@ int userns_mount_make_userns(const struct userns_idmap *uid_map, const struct us
         _cleanup_close_ int ns_fd = -1;
         if (n != (ssize_t)sizeof child_errno)
                 r = userns_error_set(err, EIO, "mount user namespace: the helper process died");
-        else if (child_errno)
-                r = userns_error_errno(err, child_errno,
-                                       "mount user namespace: unshare(CLONE_NEWUSER)");
+        else if (child_errno) {
+                userns_diagnose_userns_failure(child_errno, err);
+                r = userns_error_prefix(err, "creating the user namespace that carries the mount's map");
+        }
         /* Nobody runs in this namespace: "deny" costs nothing and lets an unprivileged
          * caller write a self-map gid_map (new_idmap_permitted() rule b). */
         else if ((r = write_file(pid, "setgroups", "deny", err)) >= 0 &&

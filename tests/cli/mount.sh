@@ -81,6 +81,12 @@ like "a wrapping extent is refused" "$ERR" "uid_map"
 run_cmd "$USERNS" mount --map 0:1:1 "$T/data"
 is "one operand is a usage error" "$RC" 1
 
+# The map-carrying namespace cannot be made (a chroot forbids user namespaces): said so, nothing mounted.
+mkdir -p "$T/chr"
+run_cmd unshare -m --propagation private sh -c "mount --rbind / $T/chr && chroot $T/chr $USERNS mount --map 0:1000:10 $T/data $T/mnt"
+like "in a chroot: the failure to make the carrier namespace is reported" "$ERR" \
+        "creating the user namespace that carries the mount's map: .*Operation not permitted"
+
 # Unprivileged: only mounts the caller's namespace owns.
 mkdir -p "$T/u" && chmod 777 "$T/u" "$T/mnt"
 run_cmd "$AS_USER" -- unshare -Urm "$USERNS" mount --map 0:0:1 "$T/data" "$T/mnt"
