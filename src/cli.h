@@ -15,6 +15,12 @@
 
 /* Every command: int cmd_<name>(int argc, char **argv); argv[0] is the command name. */
 // [idmap]
+int cmd_map(int argc, char **argv);
+int cmd_map_show(int argc, char **argv);
+struct userns_idmap;
+enum userns_idmap_kind;
+/* "uid"/"gid"/"projid" (or uid_map ...) → kind; -EINVAL otherwise. */
+int cli_map_kind(const char *s, enum userns_idmap_kind *kind);
 // [ns]
 // [run]
 int cmd_run(int argc, char **argv);

@@ -13,6 +13,7 @@ struct command {
 
 static const struct command commands[] = {
         // [idmap]
+        { "map", cmd_map, "check, translate, compose and show id maps" },
         // [ns]
         // [run]
         { "run", cmd_run, "run a command in a new user namespace" },
