@@ -62,14 +62,21 @@ static int make_mount_point(const char *path, bool dir)
         return 0;
 }
 
-static int bind(const char *src, const char *dst, bool ro, struct userns_error *err)
+/*
+ * Bind src on dst (recursively, read-only if asked).  A missing dst is created only
+ * when `create` (inside a new root or a tmpfs); on the caller's own tree it is an error,
+ * so that a run changes nothing on the host's filesystems.
+ */
+static int bind_at(const char *src, const char *dst, bool ro, bool create, struct userns_error *err)
 {
         struct stat st;
         if (stat(src, &st) < 0)
                 return userns_error_errno(err, errno, "bind source %s", src);
-        int r = make_mount_point(dst, S_ISDIR(st.st_mode));
+        int r = create ? make_mount_point(dst, S_ISDIR(st.st_mode)) : 0;
         if (r < 0)
                 return userns_error_errno(err, -r, "creating mount point %s", dst);
+        if (!create && lstat(dst, &st) < 0)
+                return userns_error_errno(err, errno, "bind destination %s (without --root it must exist)", dst);
         if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return userns_error_errno(err, errno, "bind mount %s on %s", src, dst);
         if (ro) {
@@ -112,7 +119,7 @@ static int setup_dev(const char *base, struct userns_error *err)
         for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
                 char src[64];
                 snprintf(src, sizeof src, "/dev/%s", nodes[i]);
-                if ((r = sub(p, dev, nodes[i], err)) < 0 || (r = bind(src, p, false, err)) < 0)
+                if ((r = sub(p, dev, nodes[i], err)) < 0 || (r = bind_at(src, p, false, true, err)) < 0)
                         return r;
         }
         static const char *const links[][2] = {
@@ -156,7 +163,7 @@ static int setup_proc(const char *base, bool fresh, struct userns_error *err)
                 return 0;
         }
         /* Without a pid namespace of our own the kernel refuses a new proc: bind the host's. */
-        return bind("/proc", p, false, err);
+        return bind_at("/proc", p, false, true, err);
 }
 
 /* /sys where permitted: a fresh sysfs needs a network namespace we own; else the host's, read-only. */
@@ -167,7 +174,7 @@ static void setup_sys(const char *base, bool own_net)
                 return;
         if (own_net && mount("sysfs", p, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) == 0)
                 return;
-        (void)bind("/sys", p, true, NULL);
+        (void)bind_at("/sys", p, true, true, NULL);
 }
 
 static int user_mounts(const struct userns_spawn *s, const char *base, struct userns_error *err)
@@ -181,13 +188,16 @@ static int user_mounts(const struct userns_spawn *s, const char *base, struct us
                 switch (m->kind) {
                 case USERNS_MOUNT_BIND:
                 case USERNS_MOUNT_RO_BIND:
-                        r = bind(m->src, dst, m->kind == USERNS_MOUNT_RO_BIND, err);
+                        r = bind_at(m->src, dst, m->kind == USERNS_MOUNT_RO_BIND, *base != '\0', err);
                         if (r < 0)
                                 return userns_error_prefix(err, "--%sbind %s:%s",
                                                            m->kind == USERNS_MOUNT_RO_BIND ? "ro-" : "", m->src,
                                                            m->dst);
                         break;
                 case USERNS_MOUNT_TMPFS:
+                        if (*base == '\0' && access(dst, F_OK) < 0)
+                                return userns_error_errno(err, errno, "--tmpfs %s (without --root it must exist)",
+                                                          m->dst);
                         if ((r = mkdir_p(dst, 0755)) < 0)
                                 return userns_error_errno(err, -r, "--tmpfs %s: creating the mount point", m->dst);
                         if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
@@ -212,7 +222,18 @@ static int pivot(const char *root, struct userns_error *err)
         return 0;
 }
 
-int rootfs_setup(const struct userns_spawn *s, bool fresh_proc, struct userns_error *err)
+static int mount_hooks(const struct userns_spawn *s, const struct userns_spawn_ctx *ctx, const char *root,
+                       struct userns_error *err)
+{
+        if (s->nhooks[USERNS_STAGE_INSIDE_MOUNTS] == 0)
+                return 0;
+        struct userns_spawn_ctx c = *ctx;
+        c.root = root;
+        return spawn_run_hooks(s, USERNS_STAGE_INSIDE_MOUNTS, &c, err);
+}
+
+int rootfs_setup(const struct userns_spawn *s, bool fresh_proc, const struct userns_spawn_ctx *ctx,
+                 struct userns_error *err)
 {
         if (!(s->ns & CLONE_NEWNS))
                 return 0;
@@ -223,7 +244,9 @@ int rootfs_setup(const struct userns_spawn *s, bool fresh_proc, struct userns_er
         if (!s->root) {
                 if (fresh_proc && (r = setup_proc("", true, err)) < 0)
                         return r;
-                return user_mounts(s, "", err);
+                if ((r = user_mounts(s, "", err)) < 0)
+                        return r;
+                return mount_hooks(s, ctx, "", err);
         }
         /* pivot_root needs the new root to be a mount point. */
         if (mount(s->root, s->root, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -234,6 +257,8 @@ int rootfs_setup(const struct userns_spawn *s, bool fresh_proc, struct userns_er
                 return r;
         setup_sys(s->root, s->ns & CLONE_NEWNET);
         if ((r = user_mounts(s, s->root, err)) < 0)
+                return r;
+        if ((r = mount_hooks(s, ctx, s->root, err)) < 0)
                 return r;
         return pivot(s->root, err);
 }

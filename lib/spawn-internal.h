@@ -68,13 +68,38 @@ void spawn_signal_set(sigset_t *set);   /* forwarded signals + SIGCHLD */
                              SPAWN_WRITER_BIT(MAP_WRITER_HELPER))
 /*
  * Write the maps of process `pid` (0 = ourselves) whose writer is in `writers`
- * (a mask of SPAWN_WRITER_BIT()), helpers concurrently; with the SELF bit, also
- * setgroups "deny" first when planned.
+ * (a mask of SPAWN_WRITER_BIT(); HELPER maps are not written here); with the SELF
+ * bit, setgroups "deny" first when planned.
  */
 int spawn_write_maps(const struct userns_spawn *s, pid_t pid, unsigned writers, struct userns_error *err);
 
-/* Mounts, /proc, /dev, /sys, binds and pivot_root; `fresh_proc` when in a new pid ns. */
-int rootfs_setup(const struct userns_spawn *s, bool fresh_proc, struct userns_error *err);
+/* newuidmap/newgidmap processes, forked before the namespace exists, waiting for its pid. */
+struct spawn_helpers {
+        pid_t pid[2];
+        int out[2];   /* each helper's stderr */
+        int go;       /* write the target pid here, once per helper, in one write */
+        int n;        /* helpers forked */
+};
+void spawn_helpers_init(struct spawn_helpers *h);
+int  spawn_helpers_prepare(const struct userns_spawn *s, struct spawn_helpers *h, struct userns_error *err);
+void spawn_helpers_start(struct spawn_helpers *h, pid_t target);
+/* Wait for every started helper; the first failure (with its message) is returned. */
+int  spawn_helpers_finish(const struct userns_spawn *s, struct spawn_helpers *h, struct userns_error *err);
+/* In another forked process: drop our copies of the helpers' pipes (so an abort reaches them). */
+void spawn_helpers_close_fds(struct spawn_helpers *h);
+/* Not started: make them exit, and reap them. */
+void spawn_helpers_abort(struct spawn_helpers *h);
+
+/* Run the hooks of one stage in order (the first failure stops them). */
+int spawn_run_hooks(const struct userns_spawn *s, enum userns_spawn_stage stage,
+                    const struct userns_spawn_ctx *ctx, struct userns_error *err);
+
+/*
+ * Mounts, /proc, /dev, /sys, binds, the INSIDE_MOUNTS hooks and pivot_root;
+ * `fresh_proc` when in a new pid ns.
+ */
+int rootfs_setup(const struct userns_spawn *s, bool fresh_proc, const struct userns_spawn_ctx *ctx,
+                 struct userns_error *err);
 /* cd to --chdir, or keep the cwd (or go to "/") after a pivot. */
 int rootfs_chdir(const struct userns_spawn *s, const char *old_cwd, struct userns_error *err);
 

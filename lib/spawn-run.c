@@ -70,8 +70,8 @@ static int recv_report(int fd, struct report *r)
         return 0;
 }
 
-static int run_hooks(const struct userns_spawn *s, enum userns_spawn_stage stage,
-                     const struct userns_spawn_ctx *ctx, struct userns_error *err)
+int spawn_run_hooks(const struct userns_spawn *s, enum userns_spawn_stage stage,
+                    const struct userns_spawn_ctx *ctx, struct userns_error *err)
 {
         for (size_t i = 0; i < s->nhooks[stage]; i++) {
                 userns_error_clear(err);
@@ -85,7 +85,7 @@ static int run_hooks(const struct userns_spawn *s, enum userns_spawn_stage stage
         return 0;
 }
 
-/* Helper H: wait for "go", write the maps we could not write from inside, run OUTSIDE hooks. */
+/* Helper H: wait for "go", write the maps root writes from outside, run OUTSIDE hooks. */
 _Noreturn static void outside_main(const struct userns_spawn *s, pid_t target, int sock, int result)
 {
         char go;
@@ -96,11 +96,11 @@ _Noreturn static void outside_main(const struct userns_spawn *s, pid_t target, i
         if (n != 1)
                 _exit(0);   /* the caller failed before creating the namespace, or died */
         struct userns_error e = { 0 };
-        int r = spawn_write_maps(s, target, SPAWN_WRITER_BIT(MAP_WRITER_DIRECT) | SPAWN_WRITER_BIT(MAP_WRITER_HELPER), &e);
+        int r = spawn_write_maps(s, target, SPAWN_WRITER_BIT(MAP_WRITER_DIRECT), &e);
         if (r == 0 && s->nhooks[USERNS_STAGE_OUTSIDE] > 0) {
                 _cleanup_close_ int pidfd = pidfd_open(target, 0);
                 struct userns_spawn_ctx ctx = { .spawn = s, .pid = target, .pidfd = pidfd, .sock = sock };
-                r = run_hooks(s, USERNS_STAGE_OUTSIDE, &ctx, &e);
+                r = spawn_run_hooks(s, USERNS_STAGE_OUTSIDE, &ctx, &e);
         }
         send_report(result, r < 0 ? USERNS_STATUS_ERROR : 0, r < 0 ? &e : NULL);
         _exit(0);
@@ -116,10 +116,10 @@ static int inside_setup(const struct userns_spawn *s, const struct userns_spawn_
                 return userns_error_errno(err, errno, "switching to uid 0");
         if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
                 return userns_error_errno(err, errno, "setting the hostname to '%s'", s->hostname);
-        int r = rootfs_setup(s, fresh_proc, err);
+        int r = rootfs_setup(s, fresh_proc, ctx, err);
         if (r < 0)
                 return r;
-        return run_hooks(s, USERNS_STAGE_INSIDE_SETUP, ctx, err);
+        return spawn_run_hooks(s, USERNS_STAGE_INSIDE_SETUP, ctx, err);
 }
 
 static int switch_identity(const struct userns_spawn *s, struct userns_error *err)
@@ -201,7 +201,7 @@ static int finish_and_exec(const struct userns_spawn *s, const struct userns_spa
                 return r;
         if ((r = rootfs_chdir(s, old_cwd, err)) < 0)
                 return r;
-        if ((r = run_hooks(s, USERNS_STAGE_INSIDE_EXEC, ctx, err)) < 0)
+        if ((r = spawn_run_hooks(s, USERNS_STAGE_INSIDE_EXEC, ctx, err)) < 0)
                 return r;
         return exec_command(s->argv, status, err);
 }
@@ -258,6 +258,18 @@ static int run_child(const struct userns_spawn *s, const char *old_cwd, int *sta
                 }
                 return userns_error_errno(err, e, "socketpair");
         }
+        struct spawn_helpers helpers;
+        int r = spawn_helpers_prepare(s, &helpers, err);
+        if (r < 0) {
+                spawn_helpers_abort(&helpers);
+                close(ep[0]);
+                close(ep[1]);
+                close(gp[0]);
+                close(gp[1]);
+                close(sp[0]);
+                close(sp[1]);
+                return r;
+        }
         sigprocmask(SIG_BLOCK, &set, &old);
         int pidfd = -1;
         struct clone_args ca = {
@@ -270,6 +282,7 @@ static int run_child(const struct userns_spawn *s, const char *old_cwd, int *sta
                 close(ep[0]);
                 close(sp[0]);
                 close(gp[1]);
+                spawn_helpers_close_fds(&helpers);
                 /* If the caller dies, so does everything inside (nothing is left behind). */
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 char go;
@@ -314,14 +327,20 @@ static int run_child(const struct userns_spawn *s, const char *old_cwd, int *sta
         close(ep[1]);
         close(sp[1]);
         close(gp[0]);
-        int r = 0;
         if (c < 0)
                 r = userns_diagnose_userns_failure(ce, err);
+        /* setgroups and the maps we write first, then the helpers (newgidmap needs setgroups settled). */
         if (r == 0)
-                r = spawn_write_maps(s, c, SPAWN_WRITERS_ALL, err);
+                r = spawn_write_maps(s, c, SPAWN_WRITER_BIT(MAP_WRITER_SELF) | SPAWN_WRITER_BIT(MAP_WRITER_DIRECT), err);
+        if (r == 0) {
+                spawn_helpers_start(&helpers, c);
+                r = spawn_helpers_finish(s, &helpers, err);
+        } else {
+                spawn_helpers_abort(&helpers);
+        }
         if (r == 0 && s->nhooks[USERNS_STAGE_OUTSIDE] > 0) {
                 struct userns_spawn_ctx ctx = { .spawn = s, .pid = c, .pidfd = pidfd, .sock = sp[0] };
-                r = run_hooks(s, USERNS_STAGE_OUTSIDE, &ctx, err);
+                r = spawn_run_hooks(s, USERNS_STAGE_OUTSIDE, &ctx, err);
         }
         if (r == 0 && write(gp[1], "g", 1) != 1)
                 r = userns_error_errno(err, errno, "waking the namespaced process");
@@ -360,19 +379,29 @@ int userns_spawn_run(struct userns_spawn *s, int *status, struct userns_error *e
                 return run_child(s, old_cwd, status, err);
 
         /* In place: this process enters the namespaces and becomes the command. */
-        bool outside = s->writer[USERNS_IDMAP_UID] != MAP_WRITER_SELF ||
-                       s->writer[USERNS_IDMAP_GID] != MAP_WRITER_SELF || s->nhooks[USERNS_STAGE_OUTSIDE] > 0;
+        bool outside = s->writer[USERNS_IDMAP_UID] == MAP_WRITER_DIRECT ||
+                       s->writer[USERNS_IDMAP_GID] == MAP_WRITER_DIRECT || s->nhooks[USERNS_STAGE_OUTSIDE] > 0;
         _cleanup_close_ int sock = -1;
         int res = -1;
         pid_t helper = -1;
+        struct spawn_helpers helpers;
+        r = spawn_helpers_prepare(s, &helpers, err);
+        if (r < 0) {
+                spawn_helpers_abort(&helpers);
+                return r;
+        }
         if (outside) {
                 int sp[2], rp[2];
-                if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-                        return userns_error_errno(err, errno, "socketpair");
+                if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+                        r = userns_error_errno(err, errno, "socketpair");
+                        spawn_helpers_abort(&helpers);
+                        return r;
+                }
                 if (pipe2(rp, O_CLOEXEC) < 0) {
                         r = userns_error_errno(err, errno, "pipe");
                         close(sp[0]);
                         close(sp[1]);
+                        spawn_helpers_abort(&helpers);
                         return r;
                 }
                 pid_t me = getpid();
@@ -380,6 +409,7 @@ int userns_spawn_run(struct userns_spawn *s, int *status, struct userns_error *e
                 if (helper == 0) {
                         close(sp[0]);
                         close(rp[0]);
+                        spawn_helpers_close_fds(&helpers);
                         outside_main(s, me, sp[1], rp[1]);
                 }
                 int fe = errno;
@@ -389,6 +419,7 @@ int userns_spawn_run(struct userns_spawn *s, int *status, struct userns_error *e
                 res = rp[0];
                 if (helper < 0) {
                         close(res);
+                        spawn_helpers_abort(&helpers);
                         return userns_error_errno(err, fe, "fork");
                 }
         }
@@ -398,6 +429,12 @@ int userns_spawn_run(struct userns_spawn *s, int *status, struct userns_error *e
                 r = userns_diagnose_userns_failure(errno, err);
         else
                 r = spawn_write_maps(s, 0, SPAWN_WRITER_BIT(MAP_WRITER_SELF), err);
+        if (r == 0) {
+                spawn_helpers_start(&helpers, getpid());
+                r = spawn_helpers_finish(s, &helpers, err);
+        } else {
+                spawn_helpers_abort(&helpers);
+        }
         if (outside) {
                 if (r == 0 && write(sock, "g", 1) != 1)
                         r = userns_error_errno(err, errno, "waking the map writer");

@@ -206,7 +206,15 @@ int userns_spawn_set_root(struct userns_spawn *s, const char *dir, struct userns
                 return userns_error_errno(err, errno, "root directory %s", dir);
         if (!S_ISDIR(st.st_mode))
                 return userns_error_set(err, ENOTDIR, "root directory %s: not a directory", dir);
+        if (strcmp(abs, "/") == 0)
+                return userns_error_set(err, EINVAL, "root directory %s: already the root; bind what you "
+                                        "need into another directory", dir);
         return set_str(&s->root, abs, err);
+}
+
+const char *userns_spawn_get_root(const struct userns_spawn *s)
+{
+        return s->root;
 }
 
 int userns_spawn_add_mount(struct userns_spawn *s, enum userns_mount_kind kind, const char *src,
@@ -435,7 +443,7 @@ static int check_config(const struct userns_spawn *s, struct userns_error *err)
                 return userns_error_set(err, EINVAL, "no command to run");
         if (s->hostname && !(s->ns & CLONE_NEWUTS))
                 return userns_error_set(err, EINVAL, "a hostname needs a new uts namespace (--uts)");
-        if ((s->root || s->nmounts || s->chdir) && !(s->ns & CLONE_NEWNS) && (s->root || s->nmounts))
+        if ((s->root || s->nmounts || s->nhooks[USERNS_STAGE_INSIDE_MOUNTS]) && !(s->ns & CLONE_NEWNS))
                 return userns_error_set(err, EINVAL, "--root, --bind, --ro-bind and --tmpfs need a new mount "
                                         "namespace (--mount)");
         return 0;
@@ -467,7 +475,7 @@ int userns_spawn_resolve(struct userns_spawn *s, struct userns_error *err)
 
         _cleanup_(free_ranges) struct userns_subid_range *sub[2] = { NULL, NULL };
         size_t nsub[2] = { 0, 0 };
-        bool looked_up[2] = { false, false };
+        bool looked_up = false;
         for (int k = 0; k < 2; k++) {
                 uint32_t self = k == USERNS_IDMAP_GID ? s->egid : s->euid;
                 if (s->explicit_map[k]) {
@@ -478,11 +486,12 @@ int userns_spawn_resolve(struct userns_spawn *s, struct userns_error *err)
                 switch (s->mode) {
                 case USERNS_MAP_DEFAULT:
                 case USERNS_MAP_AUTO:
-                        r = userns_subid_lookup(subid_kind(k), s->subid_source, NULL, s->euid, &sub[k], &nsub[k],
-                                                err);
-                        if (r < 0)
-                                return r;
-                        looked_up[k] = true;
+                        if (!looked_up) {
+                                r = userns_subid_lookup_all(s->subid_source, NULL, s->euid, sub, nsub, err);
+                                if (r < 0)
+                                        return r;
+                                looked_up = true;
+                        }
                         if (nsub[k] == 0 && s->mode == USERNS_MAP_AUTO)
                                 return userns_subid_missing_error(subid_kind(k), NULL, s->euid, err);
                         r = build_default_map(k, self, sub[k], nsub[k], &s->map[k], err);
@@ -535,11 +544,11 @@ int userns_spawn_resolve(struct userns_spawn *s, struct userns_error *err)
                                                         s->have_groups ? "map subordinate gids instead"
                                                                        : "use --setgroups deny, or subordinate gids");
                         s->writer[k] = MAP_WRITER_HELPER;
-                        if (!looked_up[k]) {
-                                r = userns_subid_lookup(subid_kind(k), s->subid_source, NULL, s->euid, &sub[k],
-                                                        &nsub[k], err);
+                        if (!looked_up) {
+                                r = userns_subid_lookup_all(s->subid_source, NULL, s->euid, sub, nsub, err);
                                 if (r < 0)
                                         return r;
+                                looked_up = true;
                         }
                         r = check_delegated(s, k, sub[k], nsub[k], err);
                         if (r < 0)

@@ -93,25 +93,34 @@ static int push_range(struct userns_subid_range **v, size_t *n, size_t *cap, uin
         return 0;
 }
 
+/* The next well-formed line of [*p, end): true with its fields, advancing *p; false at the end. */
+static bool next_range(const char **p, const char *end, const char **owner, size_t *olen, uint32_t *start,
+                       uint32_t *count)
+{
+        while (*p < end) {
+                const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+                const char *line = *p;
+                *p = nl ? nl + 1 : end;
+                if (parse_line(line, nl ? nl : end, owner, olen, start, count))
+                        return true;
+        }
+        return false;
+}
+
 int userns_subid_parse(const char *text, size_t len, const char *user, uint32_t id,
                        struct userns_subid_range **out, size_t *n, struct userns_error *err)
 {
         _cleanup_free_ struct userns_subid_range *v = NULL;
         size_t cnt = 0, cap = 0;
-        const char *p = text, *end = text + len;
-        while (p < end) {
-                const char *nl = memchr(p, '\n', (size_t)(end - p));
-                const char *le = nl ? nl : end;
-                const char *owner;
-                size_t olen;
-                uint32_t s, c;
-                if (parse_line(p, le, &owner, &olen, &s, &c) && owner_matches(owner, olen, user, id)) {
+        const char *p = text, *owner;
+        size_t olen;
+        uint32_t s, c;
+        while (next_range(&p, text + len, &owner, &olen, &s, &c))
+                if (owner_matches(owner, olen, user, id)) {
                         int r = push_range(&v, &cnt, &cap, s, c, err);
                         if (r < 0)
                                 return r;
                 }
-                p = nl ? nl + 1 : end;
-        }
         *out = TAKE_PTR(v);
         *n = cnt;
         return 0;
@@ -120,17 +129,12 @@ int userns_subid_parse(const char *text, size_t len, const char *user, uint32_t 
 uint32_t userns_subid_suggest_start(const char *text, size_t len)
 {
         uint64_t top = 100000;
-        const char *p = text, *end = text + len;
-        while (p < end) {
-                const char *nl = memchr(p, '\n', (size_t)(end - p));
-                const char *le = nl ? nl : end;
-                const char *owner;
-                size_t olen;
-                uint32_t s, c;
-                if (parse_line(p, le, &owner, &olen, &s, &c) && (uint64_t)s + c > top)
+        const char *p = text, *owner;
+        size_t olen;
+        uint32_t s, c;
+        while (next_range(&p, text + len, &owner, &olen, &s, &c))
+                if ((uint64_t)s + c > top)
                         top = (uint64_t)s + c;
-                p = nl ? nl + 1 : end;
-        }
         /* Round up to a 65536 boundary above 100000, as useradd's defaults line up. */
         if (top > 100000)
                 top = ((top - 100000 + 65535) / 65536) * 65536 + 100000;
@@ -170,28 +174,32 @@ static int user_name(uint32_t id, char **out, struct userns_error *err)
         return 0;
 }
 
-static int lookup_files(enum userns_subid_kind kind, const char *user, uint32_t id,
-                        struct userns_subid_range **out, size_t *n, struct userns_error *err)
+/* Both files, with at most one name lookup (only when a file has lines at all). */
+static int lookup_files(const bool want[2], const char *user, uint32_t id,
+                        struct userns_subid_range *out[2], size_t n[2], struct userns_error *err)
 {
-        _cleanup_free_ char *text = NULL;
-        size_t len = 0;
-        int r = util_read_file(userns_subid_path(kind), &text, &len, err);
-        if (r == -ENOENT) {
-                *out = NULL;
-                *n = 0;
-                return 0;
-        }
-        if (r < 0)
-                return r;
-        /* A name is needed only when the file has lines at all. */
         _cleanup_free_ char *name = NULL;
-        if (!user && len > 0) {
-                r = user_name(id, &name, err);
+        for (int k = 0; k < 2; k++) {
+                if (!want[k])
+                        continue;
+                _cleanup_free_ char *text = NULL;
+                size_t len = 0;
+                int r = util_read_file(userns_subid_path(k), &text, &len, err);
+                if (r == -ENOENT)
+                        continue;
                 if (r < 0)
                         return r;
-                user = name;
+                if (!user && len > 0) {
+                        r = user_name(id, &name, err);
+                        if (r < 0)
+                                return r;
+                        user = name;
+                }
+                r = userns_subid_parse(text, len, user, id, &out[k], &n[k], err);
+                if (r < 0)
+                        return r;
         }
-        return userns_subid_parse(text, len, user, id, out, n, err);
+        return 0;
 }
 
 /* Does /etc/nsswitch.conf name a subid provider?  (libsubid then adds something.) */
@@ -268,16 +276,49 @@ static int lookup_libsubid(enum userns_subid_kind kind, const char *user, uint32
         return 0;
 }
 
+int userns_subid_lookup_all(enum userns_subid_source source, const char *user, uint32_t id,
+                            struct userns_subid_range *out[2], size_t n[2], struct userns_error *err)
+{
+        const bool want[2] = { true, true };
+        out[0] = out[1] = NULL;
+        n[0] = n[1] = 0;
+        int r = 0;
+        if (source == USERNS_SUBID_SOURCE_LIBSUBID ||
+            (source == USERNS_SUBID_SOURCE_AUTO && nsswitch_has_subid())) {
+                for (int k = 0; k < 2 && r == 0; k++)
+                        r = lookup_libsubid(k, user, id, &out[k], &n[k], err);
+        } else {
+                r = lookup_files(want, user, id, out, n, err);
+        }
+        if (r < 0)
+                for (int k = 0; k < 2; k++) {
+                        free(out[k]);
+                        out[k] = NULL;
+                        n[k] = 0;
+                }
+        return r;
+}
+
 int userns_subid_lookup(enum userns_subid_kind kind, enum userns_subid_source source,
                         const char *user, uint32_t id,
                         struct userns_subid_range **out, size_t *n, struct userns_error *err)
 {
-        *out = NULL;
-        *n = 0;
+        struct userns_subid_range *v[2] = { NULL, NULL };
+        size_t nv[2] = { 0, 0 };
+        const bool want[2] = { kind == USERNS_SUBID_UID, kind == USERNS_SUBID_GID };
+        int r;
         if (source == USERNS_SUBID_SOURCE_LIBSUBID ||
             (source == USERNS_SUBID_SOURCE_AUTO && nsswitch_has_subid()))
-                return lookup_libsubid(kind, user, id, out, n, err);
-        return lookup_files(kind, user, id, out, n, err);
+                r = lookup_libsubid(kind, user, id, &v[kind], &nv[kind], err);
+        else
+                r = lookup_files(want, user, id, v, nv, err);
+        if (r < 0) {
+                free(v[kind]);
+                return r;
+        }
+        *out = v[kind];
+        *n = nv[kind];
+        return 0;
 }
 
 int userns_subid_missing_error(enum userns_subid_kind kind, const char *user, uint32_t id,

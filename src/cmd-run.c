@@ -63,22 +63,17 @@ static int parse_id(struct run_cli *rc, const char *opt, const char *a, uint32_t
                 return FAIL(rc, EINVAL, "%s '%s': not an id (0 to 4294967294)", opt, a);
         return 0;
 }
-static int opt_uid(struct run_cli *rc, const char *a)
+static int set_id(struct run_cli *rc, const char *opt, const char *a,
+                  void (*set)(struct userns_spawn *, uint32_t))
 {
         uint32_t v;
-        int r = parse_id(rc, "--uid", a, &v);
+        int r = parse_id(rc, opt, a, &v);
         if (r == 0)
-                userns_spawn_set_uid(rc->spawn, v);
+                set(rc->spawn, v);
         return r;
 }
-static int opt_gid(struct run_cli *rc, const char *a)
-{
-        uint32_t v;
-        int r = parse_id(rc, "--gid", a, &v);
-        if (r == 0)
-                userns_spawn_set_gid(rc->spawn, v);
-        return r;
-}
+static int opt_uid(struct run_cli *rc, const char *a) { return set_id(rc, "--uid", a, userns_spawn_set_uid); }
+static int opt_gid(struct run_cli *rc, const char *a) { return set_id(rc, "--gid", a, userns_spawn_set_gid); }
 static int opt_groups(struct run_cli *rc, const char *a)
 {
         _cleanup_free_ uint32_t *g = calloc(strlen(a) / 2 + 1, sizeof *g);

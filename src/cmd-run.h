@@ -7,6 +7,16 @@
  * configuration (setters, or userns_spawn_add_hook() for new behaviour).  A
  * feature that needs more state keeps it in its own file: declare its handlers
  * below under its marker and add its rows to the table under the same marker.
+ *
+ * Example (src/run-keep.c):
+ *     static int keep_hook(void *data, const struct userns_spawn_ctx *ctx, struct userns_error *err)
+ *     { ... bind /proc/<ctx->pid>/ns/<type> under the keep directory ... }
+ *     int run_opt_keep(struct run_cli *rc, const char *name)
+ *     { ...; return userns_spawn_add_hook(rc->spawn, USERNS_STAGE_OUTSIDE, keep_hook, state, &rc->err); }
+ * and in cmd-run.c, under "// [ns]":  { "keep", 0, "NAME", "keep the namespaces as NAME", run_opt_keep },
+ * Stages (include/userns/spawn.h): OUTSIDE (caller's namespaces, maps written, pid/pidfd of
+ * the namespaced process), INSIDE_MOUNTS (before pivot_root, host paths visible),
+ * INSIDE_SETUP (root of the new namespace, before --uid/--gid), INSIDE_EXEC (right before exec).
  */
 
 #include <stdbool.h>
@@ -18,7 +28,10 @@ struct run_cli {
         struct userns_error err;
         unsigned long ns;         /* collected namespace flags, applied after parsing */
         bool map_mode_set;
-        /* Features keep their own state behind these (allocated by their handlers). */
+        /*
+         * Features keep their own state behind these (one slot each, malloc'ed by their
+         * handlers, released with free() after the run; hooks may point into it).
+         */
         void *ext[8];
 };
 

@@ -10,24 +10,26 @@
  *   userns_spawn_run(s, &status, &err);   // returns only on failure or after a fork
  *
  * How it runs (processes):
- *   - The calling process C validates everything first (maps against the caller's
+ *   - The calling process validates everything first (maps against the caller's
  *     delegation, helpers present, identity mapped): a refusal creates nothing.
- *   - If some map must be written from outside (by root, or by the setuid
- *     newuidmap/newgidmap, run concurrently), or an OUTSIDE hook is registered,
- *     C forks a helper H in the caller's namespaces before creating anything.
- *   - C unshares the user namespace together with the requested ones (the kernel
- *     creates the user namespace first and makes it the owner of the others),
- *     writes "deny" to setgroups when asked, writes the maps it may write itself
- *     (the self-maps), then tells H to write the rest and run OUTSIDE hooks, and
- *     waits for H's verdict.  The namespaced process never continues (let alone
- *     execs) before every map is written.
- *   - Without CLONE_NEWPID/CLONE_NEWTIME (which only apply to children), C itself
- *     sets up mounts, switches identity and execs: userns_spawn_run() does not
- *     return on success and the command's status is C's status.
- *   - With CLONE_NEWPID, C forks a PID 1 that sets up mounts (a fresh /proc), then
- *     forks the command and reaps every orphan, forwarding SIGINT, SIGTERM, SIGHUP,
- *     SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH to it; C forwards the same signals to
- *     PID 1 and returns the command's status (128+N for signal N).
+ *   - In place (no CLONE_NEWPID / CLONE_NEWTIME, which only apply to children): the
+ *     caller unshares the user namespace together with the requested ones (the
+ *     kernel creates the user namespace first and makes it the owner of the
+ *     others), writes "deny" to setgroups when planned and its own self-maps.  If
+ *     some map must be written from outside (by root, or by the setuid newuidmap and
+ *     newgidmap, run concurrently) or OUTSIDE hooks exist, a helper forked before
+ *     the unshare writes them and runs the hooks while the caller waits.  Then the
+ *     caller sets up mounts, switches identity and execs: userns_spawn_run() does
+ *     not return on success, and the command's status is the caller's status.
+ *   - As a child (CLONE_NEWPID or CLONE_NEWTIME): clone3 creates the child in every
+ *     new namespace at once; the caller stays where it is, writes the child's maps,
+ *     runs OUTSIDE hooks, then lets the child go.  With CLONE_NEWPID the child is a
+ *     PID 1 that sets up mounts (a fresh /proc), forks the command and reaps every
+ *     orphan, forwarding SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and
+ *     SIGWINCH to it; the caller forwards the same signals to the child and returns
+ *     the command's status (128+N for signal N).
+ *   - Either way the namespaced process never continues (let alone execs) before
+ *     every map is written, and nothing writes a map after it exec'd.
  * A failure anywhere leaves nothing behind: namespaces die with their processes.
  */
 
@@ -75,16 +77,23 @@ enum userns_mount_kind {
  *   OUTSIDE       in the helper process H, in the caller's namespaces, after every
  *                 map is written; the namespaced process waits until all OUTSIDE
  *                 hooks returned.  ctx->pid/pidfd name the namespaced process.
+ *   INSIDE_MOUNTS in the namespaced process, with CLONE_NEWNS only: the mount tree
+ *                 is private, /proc, /dev, /sys and the binds are mounted under the
+ *                 new root (ctx->root, "" without --root), and pivot_root has not
+ *                 happened yet, so host paths still resolve (the place for more mounts
+ *                 under ctx->root, e.g. idmapped binds).
  *   INSIDE_SETUP  in the namespaced process (PID 1 with CLONE_NEWPID), root of the
  *                 new user namespace with full capabilities in it, after hostname,
  *                 mounts and --root are in place, before the identity switch.
  *   INSIDE_EXEC   in the process that execs, after the identity switch (uid, gid,
  *                 groups), right before execve.
  * A hook returns 0 or -errno with `err` filled; the run then fails with status 125.
- * Hooks run in forked processes: changes to memory do not reach the caller.
+ * INSIDE hooks, and OUTSIDE hooks of an in-place run, run in forked processes:
+ * what they change in memory does not reach the caller.
  */
 enum userns_spawn_stage {
         USERNS_STAGE_OUTSIDE,
+        USERNS_STAGE_INSIDE_MOUNTS,
         USERNS_STAGE_INSIDE_SETUP,
         USERNS_STAGE_INSIDE_EXEC,
         _USERNS_STAGE_MAX,
@@ -94,7 +103,7 @@ struct userns_spawn;
 
 struct userns_spawn_ctx {
         const struct userns_spawn *spawn;
-        pid_t pid;       /* the namespaced process (holds the new user namespace), as seen by the caller */
+        pid_t pid;       /* OUTSIDE: the namespaced process (caller's pid namespace); INSIDE: getpid() */
         int pidfd;       /* OUTSIDE: a pidfd of it; INSIDE: -1 */
         /*
          * A SOCK_SEQPACKET socket between the OUTSIDE side and the namespaced
@@ -102,6 +111,8 @@ struct userns_spawn_ctx {
          * userns_spawn_send_fd) sent by OUTSIDE hooks stay queued for INSIDE hooks.
          */
         int sock;
+        /* INSIDE_MOUNTS: the new root as a path before the pivot ("" = the caller's root); else NULL. */
+        const char *root;
 };
 
 typedef int (*userns_spawn_hook_fn)(void *data, const struct userns_spawn_ctx *ctx,
@@ -138,6 +149,8 @@ int userns_spawn_set_root(struct userns_spawn *s, const char *dir, struct userns
 int userns_spawn_add_mount(struct userns_spawn *s, enum userns_mount_kind kind, const char *src,
                            const char *dst, struct userns_error *err);
 int userns_spawn_set_chdir(struct userns_spawn *s, const char *dir, struct userns_error *err);
+/* The resolved absolute --root (NULL when none), for hooks. */
+const char *userns_spawn_get_root(const struct userns_spawn *s);
 
 int userns_spawn_add_hook(struct userns_spawn *s, enum userns_spawn_stage stage,
                           userns_spawn_hook_fn fn, void *data, struct userns_error *err);

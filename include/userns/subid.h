@@ -54,6 +54,10 @@ int userns_subid_lookup(enum userns_subid_kind kind, enum userns_subid_source so
                         const char *user, uint32_t id,
                         struct userns_subid_range **out, size_t *n, struct userns_error *err);
 
+/* Both kinds at once (one name lookup, one source decision): out[USERNS_SUBID_UID], out[USERNS_SUBID_GID]. */
+int userns_subid_lookup_all(enum userns_subid_source source, const char *user, uint32_t id,
+                            struct userns_subid_range *out[2], size_t n[2], struct userns_error *err);
+
 /* Is every id of [start, start+count) inside the union of the ranges? */
 bool userns_subid_covers(const struct userns_subid_range *ranges, size_t n,
                          uint32_t start, uint32_t count);

@@ -35,6 +35,9 @@ like "... naming the file and the line to add" "$ERR" "no subordinate uid range 
 run_cmd "$AS_USER" --subuid 200000:65536 --subgid 200000:0 -- "$USERNS" run --map-auto -- true
 like "--map-auto with subuids but no subgids names /etc/subgid" "$ERR" "no subordinate gid range .* in /etc/subgid"
 
+run_cmd "$AS_USER" -- "$USERNS" run --setgroups deny -- sh -c 'cat /proc/self/setgroups /proc/self/gid_map; id -G'
+is "--setgroups deny before newgidmap writes a subordinate gid map" "$(squash "$OUT")" "deny 0 4242 1 1 200000 65536 0"
+
 # --- map modes ---
 run_cmd "$AS_USER" -- "$USERNS" run --map-root -- sh -c "$SHOW"
 is "--map-root maps only self to 0" "$(squash "$OUT")" "0 0 0 4242 1 0 4242 1 deny"
@@ -58,8 +61,9 @@ is "an extent may span two touching delegated ranges" "$(squash "$OUT")" "0 2000
 
 # --- explicit maps outside the delegation: refused before anything is created ---
 trace=$(mktemp -d); chmod 777 "$trace"
-run_cmd "$AS_USER" -- env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=unshare,clone,clone3,fork,vfork,execve \
-        -o "$trace/log" "$USERNS" run --uid-map 0:300000:10 -- true
+STRACE=(); command -v strace >/dev/null &&
+        STRACE=(env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=unshare,clone,clone3,fork,vfork,execve -o "$trace/log")
+run_cmd "$AS_USER" -- "${STRACE[@]}" "$USERNS" run --uid-map 0:300000:10 -- true
 is "a uid map outside the delegation exits 125" "$RC" 125
 like "... with a message naming the extent, the ids and the delegation" "$ERR" \
      "uid_map extent 0:300000:10 maps host uids 300000-300009, which are not delegated to uid 4242: /etc/subuid delegates 200000-265535"
@@ -67,7 +71,7 @@ if [ -s "$trace/log" ]; then
         check_fails "... and no namespace was created (no unshare/clone with CLONE_NEWUSER)" grep -q NEWUSER "$trace/log"
         check_fails "... and no helper ran" grep -q 'newuidmap' "$trace/log"
 else
-        tap_skip "strace produced no trace"; tap_skip "strace produced no trace"
+        tap_skip "no strace trace (strace missing?)"; tap_skip "no strace trace (strace missing?)"
 fi
 rm -rf "$trace"
 run_cmd "$AS_USER" -- "$USERNS" run --gid-map 0:200000:65537 -- true
@@ -88,6 +92,19 @@ run_cmd "$AS_USER" -- env PATH=/nonexistent "$USERNS" run -- /bin/true
 like "missing newuidmap names the package" "$ERR" "newuidmap not found in PATH.*install the uidmap package"
 is "... exit 125" "$RC" 125
 
+# newuidmap and newgidmap run side by side: wrappers that log, wait and exec the real helpers.
+fake=$(mktemp -d); chmod 755 "$fake"; : >"$fake/log"; chmod 666 "$fake/log"
+for h in newuidmap newgidmap; do
+        printf '#!/bin/sh\necho "start %s" >>%s\nsleep 0.4\necho "end %s" >>%s\nexec %s "$@"\n' \
+                "$h" "$fake/log" "$h" "$fake/log" "$(command -v $h)" >"$fake/$h"
+        chmod 755 "$fake/$h"
+done
+run_cmd "$AS_USER" -- env PATH="$fake:$PATH" "$USERNS" run -- cat /proc/self/uid_map
+is "through wrapped helpers the maps are still written" "$(squash "$OUT")" "0 4242 1 1 200000 65536"
+is "newuidmap and newgidmap run concurrently (both start before either ends)" \
+   "$(head -2 "$fake/log" | cut -d' ' -f1 | tr '\n' ' ')" "start start "
+rm -rf "$fake"
+
 # --- identity switch, unprivileged ---
 run_cmd "$AS_USER" -- "$USERNS" run --uid 1000 --gid 2000 --groups 3000,3001 -- sh -c 'id -u; id -g; id -G'
 is "--uid/--gid/--groups inside a subordinate map" "$(squash "$OUT")" "1000 2000 2000 3000 3001"
@@ -95,6 +112,13 @@ run_cmd "$AS_USER" --no-subid -- "$USERNS" run --groups 0 -- true
 like "--groups with setgroups denied is refused" "$ERR" "--groups needs setgroups"
 run_cmd "$AS_USER" --no-subid -- "$USERNS" run --uid 5 -- true
 like "--uid outside the map is refused" "$ERR" "--uid 5: not mapped by the uid map"
+
+# --- nested, from the test identity: root of the first namespace writes the second's maps directly ---
+run_cmd "$AS_USER" -- "$USERNS" run -- "$USERNS" run --uid-map 0:1:1000 --gid-map 0:1:1000 -- \
+        sh -c 'id -u; cat /proc/self/uid_map'
+is "nested: the first namespace's root maps part of its subordinate range" "$(squash "$OUT")" "0 0 1 1000"
+run_cmd "$AS_USER" -- "$USERNS" run -- "$USERNS" run --uid-map 0:70000:1 -- true
+like "nested: a map outside the parent namespace is refused before creation" "$ERR" "the uid_map cannot be written: .*70000"
 
 # --- as root: written directly, any extents ---
 MAP='0:100000:1000,1000:0:1,2000:300000:5,3000:400000:1,4000:500000:1,5000:600000:1'

@@ -15,8 +15,12 @@ run_cmd "$AS_USER" -- "$USERNS" run --mount --bind "$work/src:$work/dst" --ro-bi
 is "unprivileged: --bind, --ro-bind (in place), --tmpfs, --chdir" "$(tr '\n' ' ' <<<"$OUT")" "data ro-refused y "
 check_fails "... the tmpfs file did not reach the host" test -e "$work/t/y"
 is "... and no mount leaked to the host" "$(wc -l </proc/self/mountinfo)" "$before"
-run_cmd "$AS_USER" -- "$USERNS" run --mount --bind "$work/src:$work/new/deeper" -- cat "$work/new/deeper/f"
-is "a missing bind destination is created" "$OUT" data
+run_cmd "$AS_USER" -- "$USERNS" run --mount --bind "$work/src:$work/new/deeper" -- true
+like "without --root a missing bind destination is refused (the host tree is not changed)" "$ERR" \
+     "bind destination $work/new/deeper \(without --root it must exist\): No such file or directory"
+check_fails "... and nothing was created" test -e "$work/new"
+run_cmd "$AS_USER" -- "$USERNS" run --mount --tmpfs "$work/t" --bind "$work/src:$work/t/a/b" -- cat "$work/t/a/b/f"
+is "a destination inside a tmpfs ... is still refused without --root" "$RC" 125
 run_cmd "$AS_USER" -- "$USERNS" run --bind "$work/src:$work/dst" -- true
 is "--bind without --mount exits 125" "$RC" 125
 like "... saying --mount is needed" "$ERR" "need a new mount namespace \(--mount\)"

@@ -52,6 +52,13 @@ run_cmd "$AS_USER" -- "$USERNS" run --net -- sh -c 'ip link set lo up && ip -o l
 is "root inside brings up lo in its own network namespace" "$OUT" "1"
 run_cmd "$AS_USER" -- "$USERNS" run -- ip link set lo down
 check_fails "... but cannot touch the host's" test "$RC" = 0
-run_cmd "$AS_USER" -- "$USERNS" run --hostname x -- true
-is "--hostname without --uts is accepted (implied)" "$RC" 0
+# --cgroup: every hierarchy's path of the caller reads "/" inside (its cgroups are the namespace's roots).
+run_cmd "$AS_USER" -- "$USERNS" run --cgroup -- cat /proc/self/cgroup
+is "--cgroup: the caller's cgroups are the roots of the new cgroup namespace" "$(grep -vc ':/$' <<<"$OUT")" 0
+run_cmd "$AS_USER" -- "$USERNS" run -- cat /proc/self/cgroup
+if [ "$(grep -vc ':/$' <<<"$OUT")" = 0 ]; then
+        tap_skip "the caller is in the root cgroups here: nothing to compare"
+else
+        tap_ok "... while without --cgroup some path is not the root"
+fi
 tap_done

@@ -11,9 +11,16 @@ run_cmd "$AS_USER" -- "$USERNS" run --pid --mount -- sh -c 'echo $$; cat /proc/1
 is "--pid: the command is pid 2 under a PID 1 of userns" "$(tr '\n' ' ' <<<"$OUT")" "2 userns "
 
 # Orphans are reparented to PID 1, which must reap them: count zombies after they die.
-run_cmd "$AS_USER" -- "$USERNS" run --pid --mount -- sh -c \
-        'sh -c "sleep 0.2 & sleep 0.2 & sleep 0.2 &"; sleep 0.8; grep -l "^State:.*Z" /proc/[0-9]*/status | wc -l; ps -o ppid= -C sleep | wc -l'
-is "--pid reaps orphaned children (no zombies, no sleepers left)" "$(tr '\n' ' ' <<<"$OUT")" "0 0 "
+# The orphans' parent must be PID 1; wait until none still runs, give PID 1 a moment, count zombies.
+run_cmd "$AS_USER" -- "$USERNS" run --pid --mount -- sh -c '
+        sleepers() { grep -l "^Name:.sleep" /proc/[0-9]*/status 2>/dev/null; }
+        sh -c "sleep 0.3 & sleep 0.3 & sleep 0.3 &"
+        echo "parents $(for f in $(sleepers); do grep "^PPid:" "$f" | cut -f2; done | sort -u | tr "\n" " ")"
+        n=0; while [ -n "$(grep -l "^State:.[RSD]" $(sleepers) /dev/null 2>/dev/null)" ] && [ $n -lt 100 ]; do
+                sleep 0.1; n=$((n + 1)); done
+        sleep 0.3
+        echo "zombies $(grep -l "^State:.Z" /proc/[0-9]*/status 2>/dev/null | wc -l)"'
+is "--pid: orphans go to PID 1, which reaps them (no zombies left)" "$(tr '\n' '/' <<<"$OUT")" "parents 1 /zombies 0/"
 run_cmd "$AS_USER" -- "$USERNS" run --pid --mount -- sh -c 'exit 42'
 is "--pid passes the exit status through" "$RC" 42
 run_cmd "$AS_USER" -- "$USERNS" run --pid -- sh -c 'kill -9 $$'

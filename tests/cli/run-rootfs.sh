@@ -59,7 +59,7 @@ run_cmd "$AS_USER" -- "$USERNS" run --mount --root "$ROOT" -- sh -c \
 is "minimal /dev: null, zero, full, random, urandom, tty, pts, shm and the links" "$OUT" \
    "00000000"$'\n'"core fd full null ptmx pts random shm stderr stdin stdout tty urandom zero "
 work=$(mktemp -d); chmod 755 "$work"; echo hello >"$work/file"
-run_cmd "$USERNS" run --mount --root "$ROOT" --ro-bind "$work:/mnt/work" --tmpfs /tmp --chdir /mnt/work -- \
+run_cmd "$USERNS" run --mount --root "$ROOT" --tmpfs /mnt --ro-bind "$work:/mnt/work" --tmpfs /tmp --chdir /mnt/work -- \
         sh -c 'pwd; cat file; touch new 2>/dev/null || echo read-only; touch /tmp/x && ls /tmp'
 is "binds, tmpfs and --chdir inside the root" "$(tr '\n' ' ' <<<"$OUT")" "/mnt/work hello read-only x "
 rm -rf "$work"

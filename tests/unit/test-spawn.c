@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -51,7 +52,8 @@ static void log_line(const char *path, const char *fmt, ...)
 static int hook(void *data, const struct userns_spawn_ctx *ctx, struct userns_error *err)
 {
         struct hook_data *d = data;
-        log_line(d->log, "%s uid=%u pidfd=%s\n", d->name, (unsigned)getuid(), ctx->pidfd >= 0 ? "yes" : "no");
+        log_line(d->log, "%s uid=%u pidfd=%s%s%s\n", d->name, (unsigned)getuid(), ctx->pidfd >= 0 ? "yes" : "no",
+                 ctx->root ? " root=" : "", ctx->root ? ctx->root : "");
         if (d->fail)
                 return userns_error_set(err, d->fail, "hook %s refuses", d->name);
         return 0;
@@ -132,6 +134,15 @@ static int run_in_child(struct userns_spawn *s, char *msg, size_t msgsize)
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* The forked check exits 0 when it saw what it expected (else the exit code says where it failed). */
+static void expect_child_ok(pid_t c)
+{
+        int st;
+        assert_int_equal(waitpid(c, &st, 0), c);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static void plan_for_root(void **state)
 {
         struct userns_spawn *s;
@@ -175,6 +186,7 @@ static void hooks_in_order(unsigned long ns)
         char *log = make_log();
         struct hook_data o1 = { log, "outside1", 0 }, o2 = { log, "outside2", 0 };
         struct hook_data in = { log, "inside", 0 }, rx = { log, "recv", 0 }, ex = { log, "exec", 0 };
+        struct hook_data mo = { log, "mounts", 0 };
         struct userns_spawn *s;
         struct userns_error err = { 0 };
         const uint32_t map_text_uid = 1000;
@@ -194,6 +206,7 @@ static void hooks_in_order(unsigned long ns)
         assert_int_equal(userns_spawn_add_hook(s, USERNS_STAGE_OUTSIDE, send_hook, NULL, &err), 0);
         assert_int_equal(userns_spawn_add_hook(s, USERNS_STAGE_OUTSIDE, hook, &o2, &err), 0);
         assert_int_equal(userns_spawn_add_hook(s, USERNS_STAGE_INSIDE_SETUP, recv_hook, &rx, &err), 0);
+        assert_int_equal(userns_spawn_add_hook(s, USERNS_STAGE_INSIDE_MOUNTS, hook, &mo, &err), 0);
         char msg[600];
         int st = run_in_child(s, msg, sizeof msg);
         assert_string_equal(msg, "");
@@ -201,6 +214,7 @@ static void hooks_in_order(unsigned long ns)
         /* OUTSIDE runs as host root with a pidfd; INSIDE_SETUP as root of the namespace; INSIDE_EXEC after --uid. */
         assert_string_equal(slurp(log), "outside1 uid=0 pidfd=yes\n"
                                         "outside2 uid=0 pidfd=yes\n"
+                                        "mounts uid=0 pidfd=no root=\n"
                                         "inside uid=0 pidfd=no\n"
                                         "recv got tag=42 data=ping\n"
                                         "exec uid=1000 pidfd=no\n");
@@ -222,7 +236,7 @@ static void hook_failure_stops_the_run(void **state)
                         struct userns_error err = { 0 };
                         assert_int_equal(userns_spawn_new(&s), 0);
                         assert_int_equal(userns_spawn_set_argv(s, TRUE_ARGV, &err), 0);
-                        assert_int_equal(userns_spawn_set_namespaces(s, forked ? CLONE_NEWPID : 0, &err), 0);
+                        assert_int_equal(userns_spawn_set_namespaces(s, CLONE_NEWNS | (forked ? CLONE_NEWPID : 0), &err), 0);
                         assert_int_equal(userns_spawn_add_hook(s, stage, hook, &bad, &err), 0);
                         if (stage != USERNS_STAGE_INSIDE_EXEC)
                                 assert_int_equal(userns_spawn_add_hook(s, USERNS_STAGE_INSIDE_EXEC, hook, &ex, &err), 0);
@@ -237,6 +251,18 @@ static void hook_failure_stops_the_run(void **state)
                 }
 }
 
+/* userns run --map-current /bin/true in this (forked) process: returns only on failure. */
+static int run_self_map(int *status, struct userns_error *err)
+{
+        struct userns_spawn *s;
+        if (userns_spawn_new(&s) < 0 || userns_spawn_set_argv(s, TRUE_ARGV, err) < 0)
+                return -ENOMEM;
+        userns_spawn_set_map_mode(s, USERNS_MAP_CURRENT);
+        int r = userns_spawn_run(s, status, err);
+        userns_spawn_free(s);
+        return r;
+}
+
 /* In a fresh user namespace with max_user_namespaces = 0, a nested one is refused: ENOSPC, named. */
 static void diagnose_max_user_namespaces(void **state)
 {
@@ -249,20 +275,11 @@ static void diagnose_max_user_namespaces(void **state)
                 if (fd < 0 || write(fd, "0", 1) != 1)
                         _exit(11);
                 close(fd);
-                struct userns_spawn *s;
                 struct userns_error err = { 0 };
-                int status;
-                userns_spawn_new(&s);
-                userns_spawn_set_argv(s, TRUE_ARGV, &err);
-                userns_spawn_set_map_mode(s, USERNS_MAP_CURRENT);
-                int r = userns_spawn_run(s, &status, &err);
-                userns_spawn_free(s);
+                int status, r = run_self_map(&status, &err);
                 _exit(r == -ENOSPC && status == 125 && strstr(err.message, "user.max_user_namespaces is 0") ? 0 : 12);
         }
-        int st;
-        assert_int_equal(waitpid(c, &st, 0), c);
-        assert_true(WIFEXITED(st));
-        assert_int_equal(WEXITSTATUS(st), 0);
+        expect_child_ok(c);
 }
 
 /* A chrooted caller is refused (EPERM) and told so. */
@@ -291,8 +308,7 @@ static void diagnose_chroot(void **state)
         assert_int_equal(waitpid(c, &st, 0), c);
         rmdir(proc);
         rmdir(dir);
-        assert_true(WIFEXITED(st));
-        assert_int_equal(WEXITSTATUS(st), 0);
+        assert_int_equal(st, 0);   /* exited with 0 */
 }
 
 static void *sleeper(void *arg)
@@ -311,19 +327,54 @@ static void diagnose_threads(void **state)
                 pthread_t t;
                 if (pthread_create(&t, NULL, sleeper, NULL) != 0)
                         _exit(10);
+                struct userns_error err = { 0 };
+                int status, r = run_self_map(&status, &err);
+                _exit(r == -EINVAL && strstr(err.message, "multithreaded") ? 0 : 12);
+        }
+        expect_child_ok(c);
+}
+
+static int nop_hook(void *data, const struct userns_spawn_ctx *ctx, struct userns_error *err)
+{
+        return 0;
+}
+
+/*
+ * An unprivileged caller with subordinate ranges (so newuidmap/newgidmap processes are
+ * forked and waiting) and an OUTSIDE hook (so a helper process waits too), whose
+ * unshare fails (it is multithreaded): the run must fail promptly, not hang.
+ */
+static void abort_with_waiting_helpers(void **state)
+{
+        char path[] = "/tmp/test-spawn-subid.XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "4242:200000:65536\n", 18), 18);
+        fchmod(fd, 0644);
+        close(fd);
+        pid_t c = fork();
+        assert_true(c >= 0);
+        if (c == 0) {
+                alarm(20);   /* a hang fails the test (SIGALRM) */
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                    mount(path, "/etc/subuid", NULL, MS_BIND, NULL) < 0 ||
+                    mount(path, "/etc/subgid", NULL, MS_BIND, NULL) < 0 ||
+                    setgroups(0, NULL) < 0 || setresgid(4242, 4242, 4242) < 0 || setresuid(4242, 4242, 4242) < 0)
+                        _exit(10);
+                pthread_t t;
+                if (pthread_create(&t, NULL, sleeper, NULL) != 0)
+                        _exit(11);
                 struct userns_spawn *s;
                 struct userns_error err = { 0 };
                 int status;
                 userns_spawn_new(&s);
                 userns_spawn_set_argv(s, TRUE_ARGV, &err);
-                userns_spawn_set_map_mode(s, USERNS_MAP_CURRENT);
+                userns_spawn_add_hook(s, USERNS_STAGE_OUTSIDE, nop_hook, NULL, &err);
                 int r = userns_spawn_run(s, &status, &err);
-                _exit(r == -EINVAL && strstr(err.message, "multithreaded") ? 0 : 12);
+                _exit(r == -EINVAL && status == 125 && strstr(err.message, "multithreaded") ? 0 : 12);
         }
-        int st;
-        assert_int_equal(waitpid(c, &st, 0), c);
-        assert_true(WIFEXITED(st));
-        assert_int_equal(WEXITSTATUS(st), 0);
+        expect_child_ok(c);
+        unlink(path);
 }
 
 static void diagnose_messages(void **state)
@@ -350,6 +401,7 @@ int main(void)
                 cmocka_unit_test(diagnose_max_user_namespaces),
                 cmocka_unit_test(diagnose_chroot),
                 cmocka_unit_test(diagnose_threads),
+                cmocka_unit_test(abort_with_waiting_helpers),
                 cmocka_unit_test(diagnose_messages),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,6 +150,18 @@ static void libsubid_agrees_with_files(void **state)
         }
         free(a);
         free(b);
+        /* Both kinds at once give the same as one at a time. */
+        struct userns_subid_range *all[2], *g = NULL;
+        size_t nall[2], ng = 0;
+        assert_int_equal(userns_subid_lookup_all(USERNS_SUBID_SOURCE_FILES, NULL, 0, all, nall, &err), 0);
+        assert_int_equal(userns_subid_lookup(USERNS_SUBID_GID, USERNS_SUBID_SOURCE_FILES, NULL, 0, &g, &ng, &err), 0);
+        assert_int_equal(nall[USERNS_SUBID_UID], 3);
+        assert_int_equal(nall[USERNS_SUBID_GID], ng);
+        if (ng)
+                assert_memory_equal(all[USERNS_SUBID_GID], g, ng * sizeof *g);
+        free(all[0]);
+        free(all[1]);
+        free(g);
         /* The name is looked up from the uid when not given. */
         assert_int_equal(userns_subid_lookup(USERNS_SUBID_UID, USERNS_SUBID_SOURCE_AUTO, NULL, 0, &a, &na, &err), 0);
         assert_int_equal(na, 3);
