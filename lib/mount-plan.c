@@ -10,7 +10,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "spawn-internal.h"
 #include "userns/fsmap.h"
 #include "userns/mount-plan.h"
 #include "userns/mount.h"
@@ -353,7 +352,7 @@ int userns_mount_plan_attach_to_spawn(struct userns_mount_plan *p, struct userns
 {
         if (p->n == 0 && !p->fs_map[0][0] && !p->fs_map[1][0])
                 return 0;
-        int r = userns_mount_plan_set_root(p, s->root, err);
+        int r = userns_mount_plan_set_root(p, userns_spawn_get_root(s), err);
         if (r < 0)
                 return r;
         if ((r = userns_spawn_set_namespaces(s, userns_spawn_get_namespaces(s) | CLONE_NEWNS, err)) < 0)
