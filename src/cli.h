@@ -25,6 +25,7 @@ int cli_map_kind(const char *s, enum userns_idmap_kind *kind);
 // [run]
 int cmd_run(int argc, char **argv);
 // [mount]
+int cmd_mount(int argc, char **argv);
 // [fcaps]
 int cmd_fcaps(int argc, char **argv);
 // [caps]

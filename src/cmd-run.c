@@ -164,6 +164,10 @@ static const struct run_option run_options[] = {
         { "chdir",   0, "DIR", "working directory inside", opt_chdir },
         // [ns]
         // [mount]
+        { "bind-map", 0, "SRC:DST[:MAP]", "idmapped bind: on-disk ids per MAP (CONTAINER:ON-DISK:COUNT) appear inside", run_opt_bind_map },
+        { "fs-uid-map", 0, "MAP", "filesystem uid map for the root and binds (CONTAINER:ON-DISK:COUNT)", run_opt_fs_uid_map },
+        { "fs-gid-map", 0, "MAP", "filesystem gid map for the root and binds", run_opt_fs_gid_map },
+        { "shared", 0, "DIR:DST", "storage shared across containers: uid N inside is DIR's owner+N on disk", run_opt_shared },
         // [caps]
         { "caps",     0, "LIST", "the command's capabilities (all five sets; names, all, none, -name)", run_caps_opt_caps },
         { "cap-add",  0, "LIST", "add to the command's capabilities", run_caps_opt_cap_add },
@@ -178,6 +182,7 @@ static const run_finish_fn run_finishers[] = {
         NULL,
         // [ns]
         // [mount]
+        run_finish_fsmap,
         // [caps]
         run_caps_finish,
 };

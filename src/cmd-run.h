@@ -55,6 +55,12 @@ typedef int (*run_finish_fn)(struct run_cli *rc);
 
 // [ns]
 // [mount]
+#define RUN_EXT_MOUNT 3   /* rc->ext[] slot: struct userns_mount_plan (one allocation) */
+int run_opt_bind_map(struct run_cli *rc, const char *arg);
+int run_opt_shared(struct run_cli *rc, const char *arg);
+int run_opt_fs_uid_map(struct run_cli *rc, const char *arg);
+int run_opt_fs_gid_map(struct run_cli *rc, const char *arg);
+int run_finish_fsmap(struct run_cli *rc);
 // [caps]
 int run_caps_opt_caps(struct run_cli *rc, const char *arg);
 int run_caps_opt_cap_add(struct run_cli *rc, const char *arg);

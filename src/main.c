@@ -18,6 +18,7 @@ static const struct command commands[] = {
         // [run]
         { "run", cmd_run, "run a command in a new user namespace" },
         // [mount]
+        { "mount", cmd_mount, "idmapped bind mounts: files on disk seen through an id map" },
         // [fcaps]
         { "fcaps", cmd_fcaps, "file capabilities across namespaces: get, set, rm, convert" },
         // [caps]
