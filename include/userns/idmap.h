@@ -145,3 +145,29 @@ int userns_idmap_intersect(const struct userns_idmap *a, const struct userns_idm
 /* Read /proc/PID/{uid,gid,projid}_map (pid 0 = self) as the caller sees it. */
 int userns_idmap_read_proc(pid_t pid, enum userns_idmap_kind kind, struct userns_idmap **out,
                            struct userns_error *err);
+
+/* --- additions (branch idmap) --- */
+
+/* Same extents in the same written order. */
+bool userns_idmap_equal(const struct userns_idmap *a, const struct userns_idmap *b);
+
+/*
+ * userns_idmap_check_write() for a given writer, in map_write()'s order: size
+ * (EINVAL), the opener's CAP_SYS_ADMIN over the target (EPERM, before parsing),
+ * parsing and per-extent rules (EINVAL), new_idmap_permitted() (EPERM), parent
+ * extents (EPERM).  writer NULL = a writer holding every capability in the
+ * parent (== userns_idmap_check_write()).  The target map is assumed unwritten.
+ */
+int userns_idmap_check_write_by(const char *buf, size_t len, enum userns_idmap_kind kind,
+                                const struct userns_idmap *parent,
+                                const struct userns_map_writer *writer, struct userns_idmap **out,
+                                struct userns_error *err);
+
+/*
+ * Parse the text of /proc/PID/uid_map as the kernel prints it (any number of
+ * lines).  Extents whose lower id reads 4294967295 (unmapped in the reader's
+ * namespace) are kept, in order, for display, but take no part in lookups,
+ * composition or inversion.
+ */
+int userns_idmap_parse_proc(const char *text, enum userns_idmap_kind kind,
+                            struct userns_idmap **out, struct userns_error *err);
