@@ -237,7 +237,9 @@ static int scan_mounts(struct scan *s, pid_t pid, uint64_t mnt_ino)
                         continue;
                 unescape(fields[4]);
                 _cleanup_free_ char *open_path = NULL;
-                if (asprintf(&open_path, pid ? "/proc/%d/root%s" : "%.0d%s", (int)pid, fields[4]) < 0)
+                int ar = pid ? asprintf(&open_path, "/proc/%d/root%s", (int)pid, fields[4])
+                             : asprintf(&open_path, "%s", fields[4]);
+                if (ar < 0)
                         return -ENOMEM;
                 if (type != USERNS_NS_USER) {
                         if (see_other(s, type, ino, open_path) < 0)
@@ -271,7 +273,7 @@ static int scan_fds(struct scan *s, pid_t pid, const char *comm)
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;
-                char fdpath[96], link[64];
+                char fdpath[300], link[64];
                 snprintf(fdpath, sizeof fdpath, "/proc/%d/fd/%s", (int)pid, de->d_name);
                 ssize_t l = readlink(fdpath, link, sizeof link - 1);
                 if (l <= 0)
@@ -349,7 +351,8 @@ static int scan_process(struct scan *s, pid_t pid)
                         }
                 }
         }
-        return scan_fds(s, pid, comm);
+        /* Our own fds are the scan's: not holders. */
+        return pid == getpid() ? 0 : scan_fds(s, pid, comm);
 }
 
 int userns_ns_map_relative(const struct userns_idmap *child_caller,

@@ -146,7 +146,7 @@ int userns_ns_open_path(const char *path, struct userns_error *err)
         if (r < 0)
                 return userns_error_errno(err, -r, "%s: statfs", path);
         if (r == 0)
-                return userns_error_set(err, EINVAL, "%s: not a namespace file (nsfs: /proc/PID/ns/* or a bind mount of one)", path);
+                return userns_error_set(err, EINVAL, "%s: not a namespace file (nsfs: /proc/PID/ns/… or a bind mount of one)", path);
         return TAKE_FD(fd);
 }
 
@@ -216,9 +216,7 @@ void userns_ns_maps_done(struct userns_ns_maps *maps)
 static int parse_map(const char *text, enum userns_idmap_kind kind, struct userns_idmap **out,
                      struct userns_error *err)
 {
-        if (!*text)     /* not written yet */
-                return userns_idmap_new(out);
-        return userns_idmap_parse(text, strlen(text), USERNS_IDMAP_FORMAT_KERNEL, kind, out, err);
+        return userns_idmap_parse_proc(text, kind, out, err);   /* empty text: not written yet */
 }
 
 /* Read a small proc file fully into buf (NUL-terminated); async-signal-safe. */

@@ -16,6 +16,14 @@
 /* Every command: int cmd_<name>(int argc, char **argv); argv[0] is the command name. */
 // [idmap]
 // [ns]
+int cmd_tree(int argc, char **argv);
+int cmd_id(int argc, char **argv);
+int cmd_enter(int argc, char **argv);
+int cmd_keep(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+/* src/ns-cli.c: the directory of kept namespaces, and keeping a process's namespaces. */
+int cli_keep_base(char *buf, size_t size);
+int cli_keep_pid(int pid, const char *name, struct userns_error *err);
 // [run]
 // [mount]
 // [fcaps]

@@ -4,8 +4,8 @@
 /*
  * Every user namespace the caller can see, placed by NS_GET_PARENT.
  *
- * Sources: the namespaces of every process (/proc/PID/ns/*), every nsfs file
- * held open by a process (/proc/PID/fd/*), every nsfs bind mount in every mount
+ * Sources: the namespaces of every process (/proc/PID/ns/…), every nsfs file
+ * held open by a process (/proc/PID/fd/…), every nsfs bind mount in every mount
  * namespace we can look into (/proc/PID/mountinfo, opened through
  * /proc/PID/root), and the owners (NS_GET_USERNS) of every non-user namespace
  * found that way.  Each user namespace found is then walked up with

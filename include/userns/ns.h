@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Namespaces through nsfs: open /proc/PID/ns/* and nsfs bind mounts, identify
+ * Namespaces through nsfs: open /proc/PID/ns/… and nsfs bind mounts, identify
  * a namespace (nsfs st_dev + st_ino, the number readlink shows as "user:[N]"),
  * and ask the kernel about it with the nsfs ioctls (KERNEL-RULES §3.3):
  * NS_GET_NSTYPE, NS_GET_PARENT, NS_GET_USERNS, NS_GET_OWNER_UID.

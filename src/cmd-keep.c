@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* userns keep: keep a process's namespaces alive under a name (nsfs bind mounts). */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+        fputs("Usage: userns keep PID NAME\n\n"
+              "Bind-mount the user namespace of PID and the namespaces it owns that PID is in\n"
+              "under the keep directory (/run/userns/NAME for root, $XDG_RUNTIME_DIR/userns/NAME\n"
+              "otherwise, $USERNS_KEEP_DIR if set), so they outlive PID.  'userns enter NAME'\n"
+              "joins them, 'userns tree' shows them, 'userns rm NAME' releases them.\n"
+              "Needs CAP_SYS_ADMIN over the current mount namespace.\n\n"
+              "  -h, --help   this help\n", f);
+}
+
+int cmd_keep(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "help", no_argument, NULL, 'h' },
+                { NULL, 0, NULL, 0 },
+        };
+        int c;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                if (c == 'h') {
+                        usage(stdout);
+                        return 0;
+                }
+                return cli_usage_error("keep", "invalid option");
+        }
+        if (argc - optind != 2)
+                return cli_usage_error("keep", "expected PID and NAME");
+        uint32_t pid;
+        if (cli_parse_u32(argv[optind], &pid, false) < 0 || pid == 0 || pid > INT32_MAX)
+                return cli_usage_error("keep", "'%s' is not a process id", argv[optind]);
+        struct userns_error err = { 0 };
+        if (cli_keep_pid((int)pid, argv[optind + 1], &err) < 0)
+                return cli_fail(1, &err, "keep %s", argv[optind + 1]);
+        return 0;
+}
