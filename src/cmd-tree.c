@@ -217,6 +217,8 @@ static void print_node(const struct userns_ns_tree *t, size_t i, const char *pre
         if (n->owner_known) {
                 const char *u = user_name(n->owner_uid, name, sizeof name);
                 printf(", owner %s%s%u%s", u ? u : "", u ? " (" : "", n->owner_uid, u ? ")" : "");
+                if (n->owner_uid_parent != USERNS_ID_INVALID && n->owner_uid_parent != n->owner_uid)
+                        printf(" (%u in its parent)", n->owner_uid_parent);
         }
         if (setgroups_text(n->maps.setgroups))
                 printf(", setgroups %s", setgroups_text(n->maps.setgroups));
