@@ -131,7 +131,7 @@ int userns_ns_open(pid_t pid, enum userns_ns_type type, struct userns_error *err
                 if (e == ENOENT && pid != 0 && kill(pid, 0) < 0 && errno == ESRCH)
                         return userns_error_set(err, ESRCH, "process %d is gone (no such process)", (int)pid);
                 if (e == EACCES || e == EPERM)
-                        return userns_error_errno(err, e, "%s: opening a process's namespace needs ptrace read access to it", path);
+                        return userns_error_errno(err, e, "%s: opening a process's namespace needs ptrace read access to it (the same ids in the same user namespace, or CAP_SYS_PTRACE over its user namespace)", path);
                 return userns_error_errno(err, e, "%s", path);
         }
         return fd;
