@@ -133,10 +133,18 @@ int cmd_enter(int argc, char **argv)
         fflush(NULL);
         pid_t child = fork();
         if (child < 0) {
-                cli_warn("fork: %s", strerror(errno));
+                if (errno == ENOMEM)
+                        cli_warn("fork into the joined pid namespace: %s (its init process has exited, so it takes no new processes)",
+                                 strerror(errno));
+                else
+                        cli_warn("fork: %s", strerror(errno));
                 return EXIT_USERNS_ERROR;
         }
         if (child == 0)
                 _exit(exec_command(cmd));
-        return wait_child(child);
+        /* _exit: our pid_for_children is now the joined pid namespace, where exit-time
+         * helpers that clone (LeakSanitizer's tracer) could not see us and would hang. */
+        int status = wait_child(child);
+        fflush(NULL);
+        _exit(status);
 }
