@@ -8,23 +8,41 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free);
 
+/*
+ * One lookup direction: the extents sorted by their start in that direction
+ * (inside start for "down", outside start for "up"), the starts as dense keys,
+ * and above 8 extents a bucket table over [key[0], key[n-1]]: tab[b] = how many
+ * keys are <= the start of bucket b (buckets are 1 << shift ids wide).  A lookup
+ * reads tab[b] and counts the few keys inside bucket b that are <= id.  Keys are
+ * padded with UINT32_MAX so that count never needs a bounds check.
+ */
+struct idmap_index {
+        uint32_t *key;                  /* sorted starts, then >= 8 x UINT32_MAX */
+        struct userns_extent *ext;      /* extents in key order */
+        uint16_t *tab;                  /* nbuckets + 1 entries, or NULL */
+        bool fast;                      /* the table is current and no bucket is crowded */
+        uint32_t nbuckets;
+        unsigned shift;
+};
+
 struct userns_idmap {
         /* Extents in the order they were written (what formatting and /proc show). */
         struct userns_extent *ext;
         size_t n, cap;
-        /*
-         * Lookup index: the extents that take part in lookups, sorted by `first`
-         * (fwd) and by `lower_first` (rev), with the keys in separate dense arrays
-         * so a branchless binary search touches as few cache lines as possible.
-         */
-        uint32_t *fwd_key, *rev_key;
-        struct userns_extent *fwd, *rev;
+        /* The extents that take part in lookups, indexed both ways. */
+        struct idmap_index fwd, rev;
         size_t nidx, idx_cap;
+        bool defer;                     /* building: bucket tables wait for idmap_finish() */
 };
 
 /* Append without any rule (used for maps read back from /proc and derived maps).
  * indexed=false keeps the extent for display only (e.g. an unmapped lower id). */
 int idmap_append_raw(struct userns_idmap *map, const struct userns_extent *e, bool indexed);
+
+/* Start / end a batch of appends: the bucket tables are built once at the end
+ * (lookups stay correct in between, just slower). */
+void idmap_defer(struct userns_idmap *map);
+int idmap_finish(struct userns_idmap *map);
 
 /*
  * The kernel's per-extent checks in map_write()'s order, then append.  `what`

@@ -382,6 +382,7 @@ int userns_idmap_parse(const char *text, size_t len, enum userns_idmap_format fo
                 return userns_error_set(err, ENOMEM, "out of memory");
         if (format == USERNS_IDMAP_FORMAT_AUTO)
                 format = guess_format(text, len);
+        idmap_defer(m);
         int r;
         switch (format) {
         case USERNS_IDMAP_FORMAT_KERNEL:
@@ -398,6 +399,8 @@ int userns_idmap_parse(const char *text, size_t len, enum userns_idmap_format fo
         }
         if (r < 0)
                 return r;
+        if (idmap_finish(m) < 0)
+                return userns_error_set(err, ENOMEM, "out of memory");
         *out = TAKE_PTR(m);
         return 0;
 }

@@ -65,6 +65,7 @@ int userns_idmap_parse_proc(const char *text, enum userns_idmap_kind kind, struc
         _cleanup_(userns_idmap_freep) struct userns_idmap *m = NULL;
         if (userns_idmap_new(&m) < 0)
                 return userns_error_set(err, ENOMEM, "out of memory");
+        idmap_defer(m);
         const char *p = text;
         for (size_t line = 1; *p; line++) {
                 struct userns_extent e;
@@ -80,6 +81,8 @@ int userns_idmap_parse_proc(const char *text, enum userns_idmap_kind kind, struc
                 if (idmap_append_raw(m, &e, mapped) < 0)
                         return userns_error_set(err, ENOMEM, "out of memory");
         }
+        if (idmap_finish(m) < 0)
+                return userns_error_set(err, ENOMEM, "out of memory");
         *out = TAKE_PTR(m);
         return 0;
 }

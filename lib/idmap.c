@@ -3,9 +3,11 @@
  * The id map itself: storage, the kernel's per-extent rules (map_write()), and
  * lookups in both directions (map_id_range_down(), map_id_up()).
  *
- * Lookups use sorted copies of the extents and a branchless binary search over
- * a dense key array, so a lookup in a 340-extent map costs a handful of
- * predictable steps more than in a 1-extent map.
+ * Lookups use sorted copies of the extents (by inside start for "down", by
+ * outside start for "up", as the kernel's forward/reverse arrays) with a dense
+ * key array: a branchless binary search up to 8 extents, and above that a
+ * bucket table plus one vector count, so a lookup in a 340-extent map costs
+ * well under twice a lookup in a 1-extent map (bench/idmap).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,10 +41,12 @@ void userns_idmap_free(struct userns_idmap *map)
         if (!map)
                 return;
         free(map->ext);
-        free(map->fwd_key);
-        free(map->rev_key);
-        free(map->fwd);
-        free(map->rev);
+        for (int d = 0; d < 2; d++) {
+                struct idmap_index *x = d ? &map->rev : &map->fwd;
+                free(x->key);
+                free(x->tab);
+                free(x->ext);
+        }
         free(map);
 }
 
@@ -60,6 +64,9 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
         return 0;
 }
 
+#define PAD 8             /* UINT32_MAX keys after the last one */
+#define SMALL 8           /* up to this many extents: plain branchless binary search */
+
 static int grow_index(struct userns_idmap *m, size_t need)
 {
         if (need <= m->idx_cap)
@@ -67,24 +74,24 @@ static int grow_index(struct userns_idmap *m, size_t need)
         size_t nc = m->idx_cap ? m->idx_cap * 2 : 8;
         while (nc < need)
                 nc *= 2;
-        size_t c;
-        c = m->idx_cap;
-        if (grow((void **)&m->fwd_key, &c, nc, sizeof(uint32_t)) < 0)
-                return -ENOMEM;
-        c = m->idx_cap;
-        if (grow((void **)&m->rev_key, &c, nc, sizeof(uint32_t)) < 0)
-                return -ENOMEM;
-        c = m->idx_cap;
-        if (grow((void **)&m->fwd, &c, nc, sizeof(struct userns_extent)) < 0)
-                return -ENOMEM;
-        c = m->idx_cap;
-        if (grow((void **)&m->rev, &c, nc, sizeof(struct userns_extent)) < 0)
-                return -ENOMEM;
+        for (int d = 0; d < 2; d++) {
+                struct idmap_index *x = d ? &m->rev : &m->fwd;
+                uint32_t *k = reallocarray(x->key, nc + PAD, sizeof *k);
+                if (!k)
+                        return -ENOMEM;
+                x->key = k;
+                struct userns_extent *e = reallocarray(x->ext, nc, sizeof *e);
+                if (!e)
+                        return -ENOMEM;
+                x->ext = e;
+                for (size_t i = m->nidx; i < nc + PAD; i++)
+                        k[i] = UINT32_MAX;
+        }
         m->idx_cap = nc;
         return 0;
 }
 
-/* Number of keys <= id, i.e. index+1 of the predecessor (0 when none). Branchless. */
+/* Number of keys <= id among the first n (sorted).  Branchless binary search. */
 static inline size_t upper_bound(const uint32_t *keys, size_t n, uint32_t id)
 {
         if (n == 0)
@@ -98,14 +105,60 @@ static inline size_t upper_bound(const uint32_t *keys, size_t n, uint32_t id)
         return (size_t)(base - keys) + (*base <= id);
 }
 
-static void index_insert(uint32_t *keys, struct userns_extent *arr, size_t n,
-                         uint32_t key, const struct userns_extent *e)
+/* Rebuild the bucket table after an insertion: O(buckets + n), buckets <= 4n. */
+static int index_table(struct idmap_index *x, size_t n)
 {
-        size_t pos = upper_bound(keys, n, key);
-        memmove(keys + pos + 1, keys + pos, (n - pos) * sizeof *keys);
-        memmove(arr + pos + 1, arr + pos, (n - pos) * sizeof *arr);
-        keys[pos] = key;
-        arr[pos] = *e;
+        if (n <= SMALL)
+                return 0;
+        uint32_t nb = 64;
+        while (nb < 4 * n && nb < 2048)
+                nb *= 2;
+        uint32_t span = x->key[n - 1] - x->key[0];
+        unsigned shift = 0;
+        while (shift < 32 && ((uint64_t)span >> shift) >= nb)
+                shift++;
+        if (x->nbuckets != nb) {
+                uint16_t *t = reallocarray(x->tab, nb + 1, sizeof *t);
+                if (!t)
+                        return -ENOMEM;
+                x->tab = t;
+                x->nbuckets = nb;
+        }
+        x->shift = shift;
+        bool crowded = n > UINT16_MAX;  /* never in practice: maps are at most a few hundred extents */
+        size_t j = 0;
+        for (uint32_t b = 0; b <= nb; b++) {
+                uint64_t start = (uint64_t)x->key[0] + ((uint64_t)b << shift);
+                while (j < n && x->key[j] <= start)
+                        j++;
+                x->tab[b] = (uint16_t)(j > UINT16_MAX ? UINT16_MAX : j);
+                if (b > 0 && x->tab[b] - x->tab[b - 1] > PAD)
+                        crowded = true;
+        }
+        x->fast = !crowded;
+        return 0;
+}
+
+static void index_insert(struct idmap_index *x, size_t n, uint32_t key, const struct userns_extent *e)
+{
+        size_t pos = upper_bound(x->key, n, key);
+        memmove(x->key + pos + 1, x->key + pos, (n - pos) * sizeof *x->key);
+        memmove(x->ext + pos + 1, x->ext + pos, (n - pos) * sizeof *x->ext);
+        x->key[pos] = key;
+        x->ext[pos] = *e;
+}
+
+void idmap_defer(struct userns_idmap *map)
+{
+        map->defer = true;
+}
+
+int idmap_finish(struct userns_idmap *map)
+{
+        map->defer = false;
+        if (index_table(&map->fwd, map->nidx) < 0 || index_table(&map->rev, map->nidx) < 0)
+                return -ENOMEM;
+        return 0;
 }
 
 int idmap_append_raw(struct userns_idmap *map, const struct userns_extent *e, bool indexed)
@@ -113,11 +166,14 @@ int idmap_append_raw(struct userns_idmap *map, const struct userns_extent *e, bo
         if (grow((void **)&map->ext, &map->cap, map->n + 1, sizeof *map->ext) < 0)
                 return -ENOMEM;
         if (indexed) {
+                map->fwd.fast = map->rev.fast = false;
                 if (grow_index(map, map->nidx + 1) < 0)
                         return -ENOMEM;
-                index_insert(map->fwd_key, map->fwd, map->nidx, e->first, e);
-                index_insert(map->rev_key, map->rev, map->nidx, e->lower_first, e);
+                index_insert(&map->fwd, map->nidx, e->first, e);
+                index_insert(&map->rev, map->nidx, e->lower_first, e);
                 map->nidx++;
+                if (!map->defer && idmap_finish(map) < 0)
+                        return -ENOMEM;
         }
         map->ext[map->n++] = *e;
         return 0;
@@ -128,20 +184,17 @@ int userns_idmap_dup(const struct userns_idmap *map, struct userns_idmap **out)
         _cleanup_(userns_idmap_freep) struct userns_idmap *m = NULL;
         if (userns_idmap_new(&m) < 0)
                 return -ENOMEM;
-        if (map->n && (grow((void **)&m->ext, &m->cap, map->n, sizeof *m->ext) < 0))
-                return -ENOMEM;
-        if (map->nidx && grow_index(m, map->nidx) < 0)
-                return -ENOMEM;
-        if (map->n)
-                memcpy(m->ext, map->ext, map->n * sizeof *m->ext);
-        if (map->nidx) {
-                memcpy(m->fwd_key, map->fwd_key, map->nidx * sizeof *m->fwd_key);
-                memcpy(m->rev_key, map->rev_key, map->nidx * sizeof *m->rev_key);
-                memcpy(m->fwd, map->fwd, map->nidx * sizeof *m->fwd);
-                memcpy(m->rev, map->rev, map->nidx * sizeof *m->rev);
+        idmap_defer(m);
+        for (size_t i = 0; i < map->n; i++) {
+                const struct userns_extent *e = &map->ext[i];
+                /* Indexed iff it is in the source's index (unmapped proc lines are not). */
+                uint32_t hit = userns_idmap_down(map, e->first);
+                bool indexed = hit != USERNS_ID_INVALID && hit == e->lower_first;
+                if (idmap_append_raw(m, e, indexed) < 0)
+                        return -ENOMEM;
         }
-        m->n = map->n;
-        m->nidx = map->nidx;
+        if (idmap_finish(m) < 0)
+                return -ENOMEM;
         *out = TAKE_PTR(m);
         return 0;
 }
@@ -242,15 +295,49 @@ int userns_idmap_add(struct userns_idmap *map, uint32_t first, uint32_t lower_fi
 
 /* --- lookups --- */
 
-static uint32_t lookup(const uint32_t *keys, const struct userns_extent *arr, size_t n,
-                       uint32_t id, uint32_t count, bool up)
+typedef uint32_t v4u __attribute__((vector_size(16)));
+typedef int32_t v4s __attribute__((vector_size(16)));
+
+/* How many of the 8 keys at k are <= id (id < UINT32_MAX). */
+static inline size_t count8_le(const uint32_t *k, uint32_t id)
 {
-        if (!keys)
+        v4u idv = { id, id, id, id }, a, b;
+        memcpy(&a, k, sizeof a);
+        memcpy(&b, k + 4, sizeof b);
+        v4s acc = (v4s)(a <= idv) + (v4s)(b <= idv);
+        return (size_t)-(acc[0] + acc[1] + acc[2] + acc[3]);
+}
+
+/*
+ * Index (+1) of the extent with the greatest start <= id, 0 when none.  Up to 8
+ * extents: a branchless binary search.  Above: one bucket-table read, then
+ * count the (at most 8) keys of that bucket that are <= id with two vector
+ * compares: the cost does not grow with the number of extents.  Maps whose
+ * starts are so unevenly spread that a bucket would hold more than 8 keys use
+ * the binary search (about 2.5x the 1-extent cost at 340 extents).
+ */
+static inline size_t find(const struct idmap_index *x, size_t n, uint32_t id)
+{
+        if (n <= SMALL || !x->fast)     /* small, crowded, or the table is still being built */
+                return upper_bound(x->key, n, id);
+        if (id < x->key[0])
+                return 0;
+        uint32_t b = (id - x->key[0]) >> x->shift;
+        if (b >= x->nbuckets)
+                b = x->nbuckets - 1;
+        size_t i = x->tab[b];
+        return i + count8_le(x->key + i, id);
+}
+
+static uint32_t lookup(const struct userns_idmap *map, bool up, uint32_t id, uint32_t count)
+{
+        if (!map || id == UINT32_MAX)   /* (u32)-1 is in no extent */
                 return USERNS_ID_INVALID;
-        size_t i = upper_bound(keys, n, id);
+        const struct idmap_index *x = up ? &map->rev : &map->fwd;
+        size_t i = find(x, map->nidx, id);
         if (i == 0)
                 return USERNS_ID_INVALID;
-        const struct userns_extent *e = &arr[i - 1];
+        const struct userns_extent *e = &x->ext[i - 1];
         uint32_t from = up ? e->lower_first : e->first;
         uint32_t to = up ? e->first : e->lower_first;
         uint32_t last = idmap_last(from, e->count);
@@ -262,17 +349,17 @@ static uint32_t lookup(const uint32_t *keys, const struct userns_extent *arr, si
 
 uint32_t userns_idmap_down(const struct userns_idmap *map, uint32_t id)
 {
-        return !map ? USERNS_ID_INVALID : lookup(map->fwd_key, map->fwd, map->nidx, id, 1, false);
+        return lookup(map, false, id, 1);
 }
 
 uint32_t userns_idmap_range_down(const struct userns_idmap *map, uint32_t id, uint32_t count)
 {
-        return !map ? USERNS_ID_INVALID : lookup(map->fwd_key, map->fwd, map->nidx, id, count, false);
+        return lookup(map, false, id, count);
 }
 
 uint32_t userns_idmap_up(const struct userns_idmap *map, uint32_t id)
 {
-        return !map ? USERNS_ID_INVALID : lookup(map->rev_key, map->rev, map->nidx, id, 1, true);
+        return lookup(map, true, id, 1);
 }
 
 uint32_t userns_idmap_up_munged(const struct userns_idmap *map, uint32_t id)

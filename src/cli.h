@@ -15,6 +15,12 @@
 
 /* Every command: int cmd_<name>(int argc, char **argv); argv[0] is the command name. */
 // [idmap]
+int cmd_map(int argc, char **argv);
+int cmd_map_show(int argc, char **argv);
+struct userns_idmap;
+enum userns_idmap_kind;
+/* "uid"/"gid"/"projid" (or uid_map ...) → kind; -EINVAL otherwise. */
+int cli_map_kind(const char *s, enum userns_idmap_kind *kind);
 // [ns]
 int cmd_tree(int argc, char **argv);
 int cmd_id(int argc, char **argv);
@@ -25,6 +31,7 @@ int cmd_rm(int argc, char **argv);
 int cli_keep_base(char *buf, size_t size);
 int cli_keep_pid(int pid, const char *name, struct userns_error *err);
 // [run]
+int cmd_run(int argc, char **argv);
 // [mount]
 // [fcaps]
 // [caps]

@@ -125,13 +125,13 @@ static uint32_t rand_start(void)
 static uint32_t rand_count(uint32_t first, uint32_t lower)
 {
         uint32_t hi = first > lower ? first : lower;
-        switch (below(7)) {
+        switch (below(10)) {
         case 0: return 1;
         case 1: return (uint32_t)below(10);                 /* 0 sometimes */
         case 2: return 65536;
-        case 3: return (uint32_t)(4294967296ULL - hi);     /* wraps to exactly 0 */
-        case 4: return (uint32_t)(4294967295ULL - hi);     /* ends at the last usable id */
-        case 5: return (uint32_t)rnd();
+        case 3: return chance(50) ? (uint32_t)(4294967296ULL - hi)     /* wraps to exactly 0 */
+                                  : (uint32_t)(4294967295ULL - hi);    /* ends at the last usable id */
+        case 4: return (uint32_t)rnd();
         default: return 1 + (uint32_t)below(1000);
         }
 }
@@ -531,8 +531,14 @@ static int gen_parent_map(struct text *t, struct userns_idmap **parent)
 {
         for (;;) {
                 t->len = 0;
-                switch (below(4)) {
+                switch (below(5)) {
                 case 0: putf(t, "0 %u 65536\n", 100000u + 65536u * (uint32_t)below(4)); break;
+                case 4: {       /* many small extents with gaps: the kernel's bsearch, our bucket table */
+                        size_t n = 100 + below(241);
+                        for (size_t i = 0; i < n; i++)
+                                putf(t, "%u %u 2\n", (uint32_t)i * 3, 5000u + (uint32_t)i * 4);
+                        break;
+                }
                 case 1: putf(t, "0 1000 10\n10 1010 10\n"); break;          /* the straddle case */
                 case 2: putf(t, "0 %u 1\n1 %u 1000\n5000 %u 7\n", (uint32_t)below(1000),
                              200000u + (uint32_t)below(1000), 300000u); break;
