@@ -138,7 +138,12 @@ int userns_ns_keep(const struct userns_ns_set *set, const char *base, const char
                 close(fd);
                 snprintf(src, sizeof src, "/proc/self/fd/%d", set->fd[t]);
                 if (mount(src, p, NULL, MS_BIND, NULL) < 0) {
-                        r = perm_error(err, errno, p);
+                        if (errno == EINVAL && t == USERNS_NS_MNT)
+                                r = userns_error_set(err, EINVAL,
+                                                     "%s: the kernel refuses to bind this mount namespace file here: it allows it only into a mount namespace with a lower namespace id (fs/namespace.c: mnt_ns_loop()), and ids are handed out in per-CPU batches, so a newer namespace can have a lower one; keep from the initial mount namespace, or without mnt (userns keep --types)",
+                                                     p);
+                        else
+                                r = perm_error(err, errno, p);
                         goto undo;
                 }
         }

@@ -29,7 +29,7 @@ int cmd_keep(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 /* src/ns-cli.c: the directory of kept namespaces, and keeping a process's namespaces. */
 int cli_keep_base(char *buf, size_t size);
-int cli_keep_pid(int pid, const char *name, struct userns_error *err);
+int cli_keep_pid(int pid, const char *name, unsigned types, struct userns_error *err);
 // [run]
 int cmd_run(int argc, char **argv);
 // [mount]

@@ -163,6 +163,7 @@ static const struct run_option run_options[] = {
         { "tmpfs",   0, "DST", "a fresh tmpfs at DST", opt_tmpfs },
         { "chdir",   0, "DIR", "working directory inside", opt_chdir },
         // [ns]
+        { "keep",    0, "NAME", "keep the namespaces as NAME after the command exits (userns rm NAME)", run_opt_keep },
         // [mount]
         // [caps]
 };

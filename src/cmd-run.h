@@ -54,5 +54,6 @@ struct run_option {
 typedef int (*run_finish_fn)(struct run_cli *rc);
 
 // [ns]
+int run_opt_keep(struct run_cli *rc, const char *name);   /* src/run-keep.c */
 // [mount]
 // [caps]

@@ -36,13 +36,13 @@ int cli_keep_base(char *buf, size_t size)
  * Not its pid namespace: a pid namespace whose init has exited takes no new
  * processes (fork fails with ENOMEM), so keeping it would only break enter.
  */
-int cli_keep_pid(int pid, const char *name, struct userns_error *err)
+int cli_keep_pid(int pid, const char *name, unsigned types, struct userns_error *err)
 {
         char base[4096];
         struct userns_ns_set set;
         if (cli_keep_base(base, sizeof base) < 0)
                 return userns_error_set(err, ENAMETOOLONG, "keep directory name too long");
-        int r = userns_ns_set_from_pid(pid, USERNS_NS_ALL_TYPES & ~USERNS_NS_BIT(USERNS_NS_PID), &set, err);
+        int r = userns_ns_set_from_pid(pid, types & ~USERNS_NS_BIT(USERNS_NS_PID), &set, err);
         if (r < 0)
                 return r;
         r = userns_ns_keep(&set, base, name, err);

@@ -3,14 +3,16 @@
 # expected identity, exit statuses passed through, nsfs paths, keep/rm, and the errors.
 . "$SRCDIR/tests/lib/tap.sh"
 [ -z "${NS_TRACE:-}" ] || set -x
+# A private mount namespace for the bind mounts made here; one CPU: see nest.bash.
 if [ -z "${USERNS_TEST_PRIVATE_MNT:-}" ]; then
-        USERNS_TEST_PRIVATE_MNT=1 exec unshare --mount --propagation private -- bash "$0" "$@"
+        USERNS_TEST_PRIVATE_MNT=1 exec taskset -c 0 unshare --mount --propagation private -- bash "$0" "$@"
 fi
 . "$SRCDIR/tests/cli/ns/nest.bash"
 export NEST_DIR=$SRCDIR/tests/cli/ns
 AS_USER=$SRCDIR/tests/lib/as-user
 TMP=$(mktemp -d /tmp/userns-enter.XXXXXX)
 chmod 755 "$TMP"
+mkdir -m 1777 "$TMP/out" "$TMP/ukeep"
 export USERNS_KEEP_DIR=$TMP/keep
 trap 'kill -9 ${T:-} ${T0:-} 2>/dev/null; wait 2>/dev/null; "$USERNS" rm k1 k2 >/dev/null 2>&1; umount "$TMP/keep" 2>/dev/null; rm -rf "$TMP"' EXIT
 
@@ -96,6 +98,51 @@ is "rm of an unknown name: exit 1" "$RC" 1
 like "  ... names it" "$ERR" "no kept namespaces named 'k1'"
 run_cmd "$USERNS" keep 1 ../x
 is "keep with a bad name: exit 1" "$RC" 1
+
+# A namespace made by userns run --net --mount --uts (the process execs in place, keeping its pid).
+"$USERNS" run --net --mount --uts --hostname runbox --uid-map 0:100000:65536 --gid-map 0:100000:65536 -- \
+        sh -c 'for t in user net mnt uts; do printf "%s " $(readlink /proc/self/ns/$t); done > "$1.tmp"
+               mv "$1.tmp" "$1"; exec sleep 1000' _ "$TMP/out/run-ns" &
+R=$!
+wait_for '[ -s "$TMP/out/run-ns" ]'
+RUNNS=$(sed 's/ $//' "$TMP/out/run-ns")
+is "run: the process is in the namespaces it reported" "$(nsinos "$R" user net mnt uts)" "$RUNNS"
+run_cmd "$USERNS" enter "$R" -- sh -c 'for t in user net mnt uts; do printf "%s " $(readlink /proc/self/ns/$t); done; echo; id -u; id -g; hostname; cat /proc/self/uid_map'
+is "enter a run namespace: exits 0" "$RC" 0
+is "enter a run namespace: same user/net/mnt/uts inodes" "$(sed -n 1p <<<"$OUT" | sed 's/ $//')" "$RUNNS"
+is "enter a run namespace: uid and gid 0" "$(sed -n 2,3p <<<"$OUT" | tr '\n' ' ')" "0 0 "
+is "enter a run namespace: its hostname" "$(sed -n 4p <<<"$OUT")" runbox
+like "enter a run namespace: its uid map" "$(sed -n 5p <<<"$OUT")" "^ +0 +100000 +65536$"
+run_cmd "$USERNS" enter "$R" -- sh -c 'exit 42'
+is "enter a run namespace: exit status 42 passes through" "$RC" 42
+run_cmd "$USERNS" enter "$R" -- sh -c 'kill -KILL $$'
+is "enter a run namespace: SIGKILL gives 137" "$RC" 137
+run_cmd "$USERNS" enter "$R" -- /no/such/command
+is "enter a run namespace: not found gives 127" "$RC" 127
+kill "$R"; wait "$R" 2>/dev/null
+
+# userns run --keep: the namespaces outlive the command.
+run_cmd "$USERNS" run --net --mount --uts --hostname runkept --keep rk -- \
+        sh -c 'for t in user net mnt uts; do printf "%s " $(readlink /proc/self/ns/$t); done'
+is "run --keep exits 0" "$RC" 0
+RK=$(sed 's/ $//' <<<"$OUT")
+is "run --keep kept user, mnt, net, uts" "$(ls "$TMP/keep/rk" 2>&1 | tr '\n' ' ')" "mnt net user uts "
+run_cmd "$USERNS" enter rk -- sh -c 'for t in user net mnt uts; do printf "%s " $(readlink /proc/self/ns/$t); done; echo; hostname'
+is "enter the kept run: the same namespaces the command was in" "$(sed -n 1p <<<"$OUT" | sed 's/ $//')" "$RK"
+is "enter the kept run: its hostname" "$(sed -n 2p <<<"$OUT")" runkept
+run_cmd "$USERNS" tree --json
+like "tree shows the kept run's user namespace held by its bind mount" "$OUT" "\"held_by\":\[\"bind mount $TMP/keep/rk/user\"\]"
+run_cmd "$USERNS" run --keep rk -- true
+is "run --keep onto a kept name: exit 125" "$RC" 125
+like "  ... says it is already kept" "$ERR" "already kept"
+is "  ... and the first one is intact" "$(ls "$TMP/keep/rk" | tr '\n' ' ')" "mnt net user uts "
+run_cmd "$USERNS" rm rk
+is "rm the kept run" "$RC" 0
+run_cmd "$USERNS" run --keep ../bad -- true
+is "run --keep with a bad name: exit 125" "$RC" 125
+run_cmd "$AS_USER" -- env USERNS_KEEP_DIR="$TMP/ukeep" "$USERNS" run --map-root --keep u1 -- true
+is "unprivileged run --keep on the host mount namespace: exit 125" "$RC" 125
+like "  ... says a bind mount needs CAP_SYS_ADMIN over the mount namespace" "$ERR" "needs CAP_SYS_ADMIN over the current mount namespace"
 
 # Errors (exit 125, like run).
 mkns "5 100000 10" "5 100000 10" 5 5 - sleep 1000

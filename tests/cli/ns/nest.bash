@@ -8,6 +8,12 @@
 # Maps are relative to the parent.  Every level is made by tests/cli/ns/mkns.py (python),
 # with maps written from the parent: independent of userns.  nest_cleanup (a trap) ends it.
 
+# The tests run pinned to one CPU (taskset -c 0): the kernel binds a mount namespace file
+# only into a mount namespace with a lower namespace id (mnt_ns_loop()), and 6.18 hands
+# ids out in per-CPU batches, so a mount namespace created later on the other CPU can
+# have a lower id than this test's private one (observed: 118688 created after 123638).
+# On one CPU the ids follow creation order.
+
 nest_wait_file() {   # nest_wait_file PATH: wait up to 10 s
         local i
         for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done
