@@ -10,7 +10,7 @@ if [ -z "${USERNS_TEST_PRIVATE_MNT:-}" ]; then
 fi
 . "$SRCDIR/tests/cli/ns/nest.bash"
 AS_USER=$SRCDIR/tests/lib/as-user
-trap 'nest_cleanup; kill ${PU:-} 2>/dev/null; wait 2>/dev/null' EXIT
+trap 'kill ${PU:-} 2>/dev/null; nest_cleanup' EXIT
 
 if ! nest_build; then tap_not_ok "the test nesting comes up"; tap_done; exit; fi
 tap_ok "the test nesting comes up"

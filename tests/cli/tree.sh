@@ -10,7 +10,7 @@ if [ -z "${USERNS_TEST_PRIVATE_MNT:-}" ]; then
 fi
 . "$SRCDIR/tests/cli/ns/nest.bash"
 AS_USER=$SRCDIR/tests/lib/as-user
-trap 'nest_cleanup; kill ${PN:-} 2>/dev/null; wait 2>/dev/null' EXIT
+trap 'kill ${PN:-} 2>/dev/null; nest_cleanup' EXIT
 
 # tap_python DESC-PREFIX SCRIPT: run python checks printing "PASS msg" / "FAIL msg" lines
 tap_python() {
