@@ -450,6 +450,7 @@ static int place(struct scan *s)
 int userns_ns_tree_scan(unsigned flags, struct userns_ns_tree **out, struct userns_error *err)
 {
         struct scan s = { 0 };
+        _cleanup_closedir_ DIR *proc = NULL;
         int r;
         s.t = calloc(1, sizeof *s.t);
         if (!s.t)
@@ -480,7 +481,7 @@ int userns_ns_tree_scan(unsigned flags, struct userns_ns_tree **out, struct user
                         goto nomem;
         }
 
-        _cleanup_closedir_ DIR *proc = opendir("/proc");
+        proc = opendir("/proc");
         if (!proc) {
                 r = userns_error_errno(err, errno, "/proc");
                 goto fail;
