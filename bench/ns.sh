@@ -32,9 +32,9 @@ run_case() {   # run_case NAME CMD...  (the first command is userns)
                 hyperfine -N --style none --warmup 3 --runs "$runs" --export-json "$work/$name.$r.json" \
                         "${order[@]}" >/dev/null 2>&1 || { echo "bench/ns.sh: hyperfine failed ($name)" >&2; exit 1; }
         done
-        python3 - "$name" "${cmds[0]}" "$work/$name".*.json <<'PY'
+        python3 - "$name" "${cmds[0]}" "$userns" "$work/$name".*.json <<'PY'
 import json, statistics, sys
-name, first, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+name, first, binary, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 means = {}
 for f in files:
     for r in json.load(open(f))["results"]:
@@ -43,7 +43,7 @@ print("\n%s (%d rounds)" % (name, len(files)))
 print("  %-60s %10s %14s" % ("command", "mean", "this / userns"))
 base = statistics.median(means[first])
 for cmd, m in means.items():
-    print("  %-60s %7.2f ms %13.2fx" % (cmd.replace(sys.argv[0], "userns"), statistics.median(m) * 1e3,
+    print("  %-60s %7.2f ms %13.2fx" % (cmd.replace(binary, "userns"), statistics.median(m) * 1e3,
                                           statistics.median(m) / base))
 PY
 }
