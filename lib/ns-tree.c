@@ -162,6 +162,19 @@ static int see_other(struct scan *s, enum userns_ns_type type, uint64_t ino, con
         return 0;
 }
 
+/*
+ * A namespace found at `path`: one of another type is remembered with its owner;
+ * a user namespace gets (or already has) a node.  Returns the node's index, -1 for
+ * another type or an unreadable namespace, -ENOMEM.
+ */
+static ssize_t see_ns(struct scan *s, enum userns_ns_type type, uint64_t ino, const char *path)
+{
+        if (type != USERNS_NS_USER)
+                return see_other(s, type, ino, path) < 0 ? -ENOMEM : -1;
+        ssize_t i = node_for(s, ino, path);
+        return i == -ENOMEM ? -ENOMEM : i < 0 ? -1 : i;
+}
+
 /* "user:[123]" → type and inode; false for anything else (sockets, pipes, files). */
 static bool parse_ns_link(const char *link, enum userns_ns_type *type, uint64_t *ino)
 {
@@ -241,12 +254,7 @@ static int scan_mounts(struct scan *s, pid_t pid, uint64_t mnt_ino)
                              : asprintf(&open_path, "%s", fields[4]);
                 if (ar < 0)
                         return -ENOMEM;
-                if (type != USERNS_NS_USER) {
-                        if (see_other(s, type, ino, open_path) < 0)
-                                return -ENOMEM;
-                        continue;
-                }
-                ssize_t i = node_for(s, ino, open_path);
+                ssize_t i = see_ns(s, type, ino, open_path);
                 if (i == -ENOMEM)
                         return -ENOMEM;
                 if (i < 0)
@@ -283,12 +291,7 @@ static int scan_fds(struct scan *s, pid_t pid, const char *comm)
                 uint64_t ino;
                 if (!parse_ns_link(link, &type, &ino))
                         continue;
-                if (type != USERNS_NS_USER) {
-                        if (see_other(s, type, ino, fdpath) < 0)
-                                return -ENOMEM;
-                        continue;
-                }
-                ssize_t i = node_for(s, ino, fdpath);
+                ssize_t i = see_ns(s, type, ino, fdpath);
                 if (i == -ENOMEM)
                         return -ENOMEM;
                 if (i >= 0 && add_str(&s->t->nodes[i].holders, &s->t->nodes[i].n_holders,
@@ -330,13 +333,8 @@ static int scan_process(struct scan *s, pid_t pid)
                 uint64_t ino;
                 if (!parse_ns_link(link, &type, &ino))
                         continue;
-                if (type == USERNS_NS_USER) {
-                        ssize_t i = node_for(s, ino, path);
-                        if (i == -ENOMEM || (i >= 0 && add_member(&s->t->nodes[i], pid, comm) < 0))
-                                return -ENOMEM;
-                        continue;
-                }
-                if (see_other(s, type, ino, path) < 0)
+                ssize_t i = see_ns(s, type, ino, path);
+                if (i == -ENOMEM || (i >= 0 && add_member(&s->t->nodes[i], pid, comm) < 0))
                         return -ENOMEM;
                 if (type == USERNS_NS_MNT && k == 1) {
                         bool seen = false;

@@ -54,6 +54,15 @@ static const char *setgroups_text(int v)
 
 /* --- JSON --- */
 
+static void json_uint_or_null(struct cli_json *j, const char *key, bool known, uint64_t v)
+{
+        cli_json_key(j, key);
+        if (known)
+                cli_json_uint(j, v);
+        else
+                cli_json_null(j);
+}
+
 static void json_map(struct cli_json *j, const char *key, const struct userns_idmap *m)
 {
         cli_json_key(j, key);
@@ -67,7 +76,7 @@ static void json_map(struct cli_json *j, const char *key, const struct userns_id
                 cli_json_begin_object(j);
                 cli_json_key(j, "first");
                 cli_json_uint(j, e->first);
-                cli_json_key(j, "lower");
+                cli_json_key(j, "lower_first");
                 cli_json_uint(j, e->lower_first);
                 cli_json_key(j, "count");
                 cli_json_uint(j, e->count);
@@ -83,32 +92,17 @@ static void json_node(struct cli_json *j, const struct userns_ns_tree *t, size_t
         cli_json_begin_object(j);
         cli_json_key(j, "ns");
         cli_json_uint(j, n->id.ino);
-        cli_json_key(j, "parent");
-        if (n->parent != USERNS_NS_NO_PARENT)
-                cli_json_uint(j, t->nodes[n->parent].id.ino);
-        else
-                cli_json_null(j);
-        cli_json_key(j, "depth");
-        if (n->depth >= 0 && !n->parent_unreachable)
-                cli_json_int(j, n->depth);
-        else
-                cli_json_null(j);
+        json_uint_or_null(j, "parent", n->parent != USERNS_NS_NO_PARENT,
+                          n->parent != USERNS_NS_NO_PARENT ? t->nodes[n->parent].id.ino : 0);
+        json_uint_or_null(j, "depth", n->depth >= 0 && !n->parent_unreachable, (uint64_t)n->depth);
         cli_json_key(j, "initial");
         cli_json_bool(j, n->initial);
         cli_json_key(j, "caller");
         cli_json_bool(j, n->caller);
-        cli_json_key(j, "owner_uid");
-        if (n->owner_known)
-                cli_json_uint(j, n->owner_uid);
-        else
-                cli_json_null(j);
+        json_uint_or_null(j, "owner_uid", n->owner_known, n->owner_uid);
         cli_json_key(j, "owner_user");
         cli_json_string(j, n->owner_known ? user_name(n->owner_uid, name, sizeof name) : NULL);
-        cli_json_key(j, "owner_uid_in_parent");
-        if (n->owner_uid_parent != USERNS_ID_INVALID)
-                cli_json_uint(j, n->owner_uid_parent);
-        else
-                cli_json_null(j);
+        json_uint_or_null(j, "owner_uid_in_parent", n->owner_uid_parent != USERNS_ID_INVALID, n->owner_uid_parent);
         json_map(j, "uid_map", n->maps.uid);
         json_map(j, "gid_map", n->maps.gid);
         cli_json_key(j, "maps_exact");

@@ -53,7 +53,7 @@ try:
 except Exception as e:
     print("FAIL the output is one JSON document:", e); raise SystemExit
 ns = {n["ns"]: n for n in doc["namespaces"]}
-def m(s): return [dict(zip(("first","lower","count"), map(int, e.split(":")))) for e in s.split(",")]
+def m(s): return [dict(zip(("first","lower_first","count"), map(int, e.split(":")))) for e in s.split(",")]
 def check(desc, got, want):
     print(("PASS " if got == want else "FAIL ") + desc)
     if got != want: print("  got:  %r\n  want: %r" % (got, want))
@@ -140,7 +140,7 @@ if ok:
     check("placed at depth 2 below the initial namespace", (ns[u2]["depth"], ns[u1]["depth"], ns[u1]["parent"]), (2, 1, 4026531837))
     check("owner is the test user in both", (ns[u1]["owner_uid"], ns[u2]["owner_uid"], ns[u2]["owner_uid_in_parent"]), (4242, 4242, 0))
     check("maps relative to the parent (read as owner)", (ns[u1]["uid_map"], ns[u2]["uid_map"]),
-          ([{"first": 0, "lower": 4242, "count": 1}], [{"first": 0, "lower": 0, "count": 1}]))
+          ([{"first": 0, "lower_first": 4242, "count": 1}], [{"first": 0, "lower_first": 0, "count": 1}]))
     check("setgroups deny (unshare -r)", (ns[u1]["setgroups"], ns[u2]["setgroups"]), ("deny", "deny"))
     check("its sleep is the member", [p["pid"] for p in ns[u2]["processes"]], [int(E["UP"])])
 '
