@@ -195,6 +195,17 @@ static bool parse_ns_link(const char *link, enum userns_ns_type *type, uint64_t 
         return true;
 }
 
+/* readlink(path) as a namespace link: 1 and type/inode, 0 for another kind of file, -errno. */
+static int read_ns_link(const char *path, enum userns_ns_type *type, uint64_t *ino)
+{
+        char link[64];
+        ssize_t l = readlink(path, link, sizeof link - 1);
+        if (l < 0)
+                return -errno;
+        link[l] = '\0';
+        return parse_ns_link(link, type, ino);
+}
+
 static int add_member(struct userns_ns_node *n, pid_t pid, const char *comm)
 {
         if (grow((void **)&n->members, n->n_members, sizeof *n->members) < 0)
@@ -281,15 +292,11 @@ static int scan_fds(struct scan *s, pid_t pid, const char *comm)
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;
-                char fdpath[300], link[64];
-                snprintf(fdpath, sizeof fdpath, "/proc/%d/fd/%s", (int)pid, de->d_name);
-                ssize_t l = readlink(fdpath, link, sizeof link - 1);
-                if (l <= 0)
-                        continue;
-                link[l] = '\0';
+                char fdpath[300];
                 enum userns_ns_type type;
                 uint64_t ino;
-                if (!parse_ns_link(link, &type, &ino))
+                snprintf(fdpath, sizeof fdpath, "/proc/%d/fd/%s", (int)pid, de->d_name);
+                if (read_ns_link(fdpath, &type, &ino) <= 0)
                         continue;
                 ssize_t i = see_ns(s, type, ino, fdpath);
                 if (i == -ENOMEM)
@@ -314,11 +321,12 @@ static int scan_process(struct scan *s, pid_t pid)
                 comm[strcspn(comm, "\n")] = '\0';
 
         for (size_t k = 0; k < ELEMENTSOF(links); k++) {
-                char link[64];
                 snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, links[k]);
-                ssize_t l = readlink(path, link, sizeof link - 1);
+                enum userns_ns_type type;
+                uint64_t ino;
+                int l = read_ns_link(path, &type, &ino);
                 if (l < 0) {
-                        if (k == 0 && (errno == EACCES || errno == EPERM)) {
+                        if (k == 0 && (l == -EACCES || l == -EPERM)) {
                                 size_t used = strlen(s->denied_list);
                                 if (s->denied_pids < 8)
                                         snprintf(s->denied_list + used, sizeof s->denied_list - used,
@@ -328,10 +336,7 @@ static int scan_process(struct scan *s, pid_t pid)
                         }
                         continue;
                 }
-                link[l] = '\0';
-                enum userns_ns_type type;
-                uint64_t ino;
-                if (!parse_ns_link(link, &type, &ino))
+                if (l == 0)
                         continue;
                 ssize_t i = see_ns(s, type, ino, path);
                 if (i == -ENOMEM || (i >= 0 && add_member(&s->t->nodes[i], pid, comm) < 0))
