@@ -246,23 +246,31 @@ static int become_root(const struct userns_ns_set *set, struct userns_error *err
 
 int userns_ns_set_join(const struct userns_ns_set *set, unsigned flags, struct userns_error *err)
 {
-        int r, nflags = 0;
+        int r, nflags = 0, others = 0;
         struct userns_ns_id mine;
+        bool join_user = set->fd[USERNS_NS_USER] >= 0;
         int threads = userns_ns_thread_count();
         if (threads > 1)
                 return userns_error_set(err, EINVAL,
                                         "the caller is multithreaded (%d threads): setns into a user namespace needs a single-threaded caller",
                                         threads);
-        if (set->fd[USERNS_NS_USER] >= 0) {
+        for (int t = USERNS_NS_USER + 1; t < USERNS_NS_TYPE_COUNT; t++)
+                others += set->fd[t] >= 0;
+        if (join_user) {
                 if ((r = own_id(USERNS_NS_USER, &mine, err)) < 0)
                         return r;
-                if (same(&mine, &set->id[USERNS_NS_USER]))
-                        return userns_error_set(err, EINVAL,
-                                                "user:[%llu] is the caller's own user namespace: setns cannot join it again (it would regain capabilities)",
-                                                (unsigned long long)mine.ino);
+                /* Our own user namespace cannot be re-entered; the others it owns can be
+                 * joined without it (we already hold our capabilities there). */
+                if (same(&mine, &set->id[USERNS_NS_USER])) {
+                        if (!others)
+                                return userns_error_set(err, EINVAL,
+                                                        "user:[%llu] is the caller's own user namespace: setns cannot join it again (it would regain capabilities), and there is nothing else to join",
+                                                        (unsigned long long)mine.ino);
+                        join_user = false;
+                }
         }
         for (int t = 0; t < USERNS_NS_TYPE_COUNT; t++)
-                if (set->fd[t] >= 0)
+                if (set->fd[t] >= 0 && (t != USERNS_NS_USER || join_user))
                         nflags |= userns_ns_type_flag((enum userns_ns_type)t);
         if (!nflags)
                 return userns_error_set(err, EINVAL, "no namespace to join");
@@ -272,19 +280,19 @@ int userns_ns_set_join(const struct userns_ns_set *set, unsigned flags, struct u
                 /* All at once, in the kernel's order, all or nothing (since 5.8). */
                 if (setns(set->pidfd, nflags) == 0)
                         done = true;
-                else if (errno != EINVAL || set->pid == 0) {
+                else if (errno != EINVAL) {
                         int e = errno;
-                        return setns_error(set, e, set->fd[USERNS_NS_USER] >= 0 ? USERNS_NS_USER : USERNS_NS_MNT, err);
+                        return setns_error(set, e, join_user ? USERNS_NS_USER : USERNS_NS_MNT, err);
                 }
                 /* EINVAL: a kernel without setns(pidfd); fall through to the fds. */
         }
         for (int t = 0; !done && t < USERNS_NS_TYPE_COUNT; t++) {
-                if (set->fd[t] < 0)
+                if (set->fd[t] < 0 || (t == USERNS_NS_USER && !join_user))
                         continue;
                 if (setns(set->fd[t], userns_ns_type_flag((enum userns_ns_type)t)) < 0)
                         return setns_error(set, errno, (enum userns_ns_type)t, err);
         }
-        if (!(flags & USERNS_ENTER_PRESERVE_CREDENTIALS) && set->fd[USERNS_NS_USER] >= 0)
+        if (!(flags & USERNS_ENTER_PRESERVE_CREDENTIALS) && join_user)
                 return become_root(set, err);
         return 0;
 }

@@ -43,10 +43,13 @@ enum {
 };
 
 /*
- * Join the set in the calling process.  Errors name the cause: the target is
- * gone (ESRCH), the caller is multithreaded (EINVAL), the user namespace is the
- * caller's own (EINVAL), no CAP_SYS_ADMIN in the target (EPERM), uid/gid 0 not
- * mapped (EINVAL).  Pid and time namespaces apply to children: fork after this.
+ * Join the set in the calling process.  When the user namespace is the caller's
+ * own it is skipped (the kernel refuses to re-enter it) and the others are joined;
+ * credentials change only when a user namespace was joined.  Errors name the
+ * cause: the target is gone (ESRCH), the caller is multithreaded (EINVAL),
+ * nothing but the caller's own user namespace to join (EINVAL), no CAP_SYS_ADMIN
+ * in the target (EPERM), uid/gid 0 not mapped (EINVAL).  Pid and time namespaces
+ * apply to children: fork after this.
  */
 int userns_ns_set_join(const struct userns_ns_set *set, unsigned flags, struct userns_error *err);
 /* True when the set holds a pid or time namespace (only children enter those). */

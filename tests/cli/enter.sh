@@ -154,8 +154,17 @@ like "  ... says 0 is not mapped and what to do" "$ERR" "gid 0 is not mapped in 
 run_cmd "$USERNS" enter "$T0" --preserve-credentials -- id -u
 is "  ... --preserve-credentials works there" "$OUT" 65534
 run_cmd "$USERNS" enter $$ -- true
-is "own user namespace: exit 125" "$RC" 125
-like "  ... says so" "$ERR" "is the caller's own user namespace"
+is "own user namespace and nothing else: exit 125" "$RC" 125
+like "  ... says so" "$ERR" "is the caller's own user namespace: .* nothing else to join"
+# A target in our user namespace with its own net and uts: those are joined, the user one is not.
+unshare --net --uts sh -c 'hostname samens; exec sleep 1000' &
+T1=$!
+wait_for '[ "$(readlink /proc/$T1/exe)" = "$(readlink -f "$(command -v sleep)")" ]'
+T1NET=$(readlink /proc/$T1/ns/net)
+run_cmd "$USERNS" enter "$T1" -- sh -c 'readlink /proc/self/ns/user /proc/self/ns/net; hostname; id -u'
+kill $T1
+is "own user namespace, other net/uts: those are joined, ids kept" "$(tr '\n' ' ' <<<"$OUT")" \
+        "$(readlink /proc/self/ns/user) $T1NET samens 0 "
 run_cmd "$USERNS" enter "$T" -- true
 is "a gone target: exit 125" "$RC" 125
 like "  ... says it is gone" "$ERR" "process $T is gone"

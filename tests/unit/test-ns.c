@@ -325,6 +325,7 @@ static void join_errors(void **state)
                 assert_int_equal(set.fd[t], -1);   /* all ours: nothing else to join */
         assert_int_equal(userns_ns_set_join(&set, 0, &err), -EINVAL);
         assert_non_null(strstr(err.message, "the caller's own user namespace"));
+        assert_non_null(strstr(err.message, "nothing else to join"));
 
         /* A multithreaded caller (checked in a child, so the test process stays single-threaded). */
         pid_t pid = fork();
