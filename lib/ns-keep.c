@@ -64,6 +64,9 @@ static int perm_error(struct userns_error *err, int e, const char *what)
         return userns_error_errno(err, e, "%s", what);
 }
 
+/* Marks a BASE that keep made a mount (so rm can undo it once BASE is empty). */
+#define BASE_MARKER ".userns-self-bind"
+
 /* BASE exists and is a private mount: nsfs files (mnt ones in particular) may not
  * be mounted where the mount would propagate (fs/namespace.c: mnt_ns_loop()). */
 static int prepare_base(const char *base, struct userns_error *err)
@@ -80,7 +83,38 @@ static int prepare_base(const char *base, struct userns_error *err)
                 return perm_error(err, errno, real);
         if (mount(NULL, real, NULL, MS_PRIVATE, NULL) < 0)
                 return perm_error(err, errno, real);
+        if (r == 0) {
+                _cleanup_free_ char *marker = NULL;
+                if (asprintf(&marker, "%s/%s", real, BASE_MARKER) < 0)
+                        return userns_error_set(err, ENOMEM, "out of memory");
+                int fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
+                if (fd >= 0)
+                        close(fd);
+        }
         return 0;
+}
+
+/* After the last NAME is gone: undo BASE's self-bind if keep made it. */
+static void release_base(const char *base)
+{
+        _cleanup_closedir_ DIR *d = opendir(base);
+        if (!d)
+                return;
+        struct dirent *de;
+        bool marker = false;
+        while ((de = readdir(d))) {
+                if (strcmp(de->d_name, BASE_MARKER) == 0)
+                        marker = true;
+                else if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        return;         /* other names are still kept */
+        }
+        if (!marker)
+                return;
+        _cleanup_free_ char *p = NULL;
+        if (asprintf(&p, "%s/%s", base, BASE_MARKER) < 0)
+                return;
+        if (unlink(p) == 0 && umount2(base, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+                (void)rmdir(base);
 }
 
 /* Unmount and delete the files in dir, then the directory. */
@@ -167,5 +201,8 @@ int userns_ns_release(const char *base, const char *name, struct userns_error *e
         }
         if (!S_ISDIR(st.st_mode))
                 return userns_error_set(err, ENOTDIR, "%s: not a directory of kept namespaces", dir);
-        return remove_kept(dir, err);
+        if ((r = remove_kept(dir, err)) < 0)
+                return r;
+        release_base(base);
+        return 0;
 }

@@ -22,5 +22,5 @@ int userns_ns_keep_path(const char *base, const char *name, char **out, struct u
 /* Bind-mount every namespace of the set under BASE/NAME/. */
 int userns_ns_keep(const struct userns_ns_set *set, const char *base, const char *name,
                    struct userns_error *err);
-/* Unmount and remove BASE/NAME/. */
+/* Unmount and remove BASE/NAME/; once BASE is empty, undo the self-bind keep made. */
 int userns_ns_release(const char *base, const char *name, struct userns_error *err);

@@ -138,8 +138,22 @@ like "  ... says it is already kept" "$ERR" "already kept"
 is "  ... and the first one is intact" "$(ls "$TMP/keep/rk" | tr '\n' ' ')" "mnt net user uts "
 run_cmd "$USERNS" rm rk
 is "rm the kept run" "$RC" 0
+check_fails "rm of the last name undid the keep directory's self-bind" grep -q " $TMP/keep " /proc/self/mountinfo
+check "  ... and removed the directory" test ! -e "$TMP/keep"
 run_cmd "$USERNS" run --keep ../bad -- true
 is "run --keep with a bad name: exit 125" "$RC" 125
+# Inside a mount namespace it owns, an unprivileged user can keep (and the keep is local to it).
+run_cmd "$AS_USER" -- "$USERNS" run --mount --map-root -- sh -c '
+        U=$1; export USERNS_KEEP_DIR=$2/ukeep/in
+        "$U" run --map-root --net --uts --hostname nested -- sleep 100 & p=$!
+        for i in $(seq 100); do [ "$(readlink /proc/$p/exe)" = "$(readlink -f "$(command -v sleep)")" ] && break; sleep 0.05; done
+        "$U" keep $p box || exit 1
+        ls $USERNS_KEEP_DIR/box | tr "\n" " "
+        kill $p; wait $p
+        "$U" enter box -- hostname
+        "$U" rm box && [ ! -e $USERNS_KEEP_DIR ]' _ "$USERNS" "$TMP"
+is "unprivileged, in its own mount namespace: keep, enter NAME, rm" "$RC" 0
+is "  ... kept its user, net and uts namespaces; enter found the hostname" "$(tr '\n' ' ' <<<"$OUT")" "net user uts nested "
 run_cmd "$AS_USER" -- env USERNS_KEEP_DIR="$TMP/ukeep" "$USERNS" run --map-root --keep u1 -- true
 is "unprivileged run --keep on the host mount namespace: exit 125" "$RC" 125
 like "  ... says a bind mount needs CAP_SYS_ADMIN over the mount namespace" "$ERR" "needs CAP_SYS_ADMIN over the current mount namespace"
