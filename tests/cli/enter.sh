@@ -3,13 +3,8 @@
 # expected identity, exit statuses passed through, nsfs paths, keep/rm, and the errors.
 . "$SRCDIR/tests/lib/tap.sh"
 [ -z "${NS_TRACE:-}" ] || set -x
-# A private mount namespace for the bind mounts made here; one CPU: see nest.bash.
-if [ -z "${USERNS_TEST_PRIVATE_MNT:-}" ]; then
-        USERNS_TEST_PRIVATE_MNT=1 exec taskset -c 0 unshare --mount --propagation private -- bash "$0" "$@"
-fi
 . "$SRCDIR/tests/cli/ns/nest.bash"
-export NEST_DIR=$SRCDIR/tests/cli/ns
-AS_USER=$SRCDIR/tests/lib/as-user
+nest_private "$0" "$@"   # bind mounts made here vanish with a private mount namespace
 TMP=$(mktemp -d /tmp/userns-enter.XXXXXX)
 chmod 755 "$TMP"
 mkdir -m 1777 "$TMP/out" "$TMP/ukeep"

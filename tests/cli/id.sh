@@ -4,12 +4,8 @@
 # read from inside it with nsenter), unmapped ids are 65534 and marked, callers inside the
 # nesting see fewer levels, and errors name the cause.
 . "$SRCDIR/tests/lib/tap.sh"
-# A private mount namespace for the bind mounts made here; one CPU: see nest.bash.
-if [ -z "${USERNS_TEST_PRIVATE_MNT:-}" ]; then
-        USERNS_TEST_PRIVATE_MNT=1 exec taskset -c 0 unshare --mount --propagation private -- bash "$0" "$@"
-fi
 . "$SRCDIR/tests/cli/ns/nest.bash"
-AS_USER=$SRCDIR/tests/lib/as-user
+nest_private "$0" "$@"   # bind mounts made here vanish with a private mount namespace
 trap 'kill ${PU:-} 2>/dev/null; nest_cleanup' EXIT
 
 if ! nest_build; then tap_not_ok "the test nesting comes up"; tap_done; exit; fi

@@ -4,12 +4,8 @@
 # shows an opener in the parent), member pids, a namespace held only by a bind mount,
 # --all-types, the text form, lsns, and an unprivileged caller.
 . "$SRCDIR/tests/lib/tap.sh"
-# Bind mounts made here vanish with this private mount namespace.  One CPU: see nest.bash.
-if [ -z "${USERNS_TEST_PRIVATE_MNT:-}" ]; then
-        USERNS_TEST_PRIVATE_MNT=1 exec taskset -c 0 unshare --mount --propagation private -- bash "$0" "$@"
-fi
 . "$SRCDIR/tests/cli/ns/nest.bash"
-AS_USER=$SRCDIR/tests/lib/as-user
+nest_private "$0" "$@"   # bind mounts made here vanish with a private mount namespace
 trap 'kill ${PN:-} 2>/dev/null; nest_cleanup' EXIT
 
 # tap_python DESC-PREFIX SCRIPT: run python checks printing "PASS msg" / "FAIL msg" lines

@@ -14,6 +14,15 @@
 # have a lower id than this test's private one (observed: 118688 created after 123638).
 # On one CPU the ids follow creation order.
 
+AS_USER=$SRCDIR/tests/lib/as-user
+export NEST_DIR=${NEST_DIR:-$SRCDIR/tests/cli/ns}
+
+# nest_private "$0" "$@": re-run the test in a private mount namespace, on one CPU.
+nest_private() {
+        [ -n "${USERNS_TEST_PRIVATE_MNT:-}" ] ||
+                USERNS_TEST_PRIVATE_MNT=1 exec taskset -c 0 unshare --mount --propagation private -- bash "$@"
+}
+
 nest_wait_file() {   # nest_wait_file PATH: wait up to 10 s
         local i
         for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done
@@ -41,7 +50,6 @@ mkns() {
 export -f mkns
 
 nest_build() {
-        export NEST_DIR=${NEST_DIR:-$SRCDIR/tests/cli/ns}
         NEST=$(mktemp -d /tmp/userns-nest.XXXXXX)
         chmod 1777 "$NEST"
         mkns "0 100000 65536" "0 100000 65536" 0 0 - bash -c '
