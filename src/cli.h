@@ -22,6 +22,14 @@ enum userns_idmap_kind;
 /* "uid"/"gid"/"projid" (or uid_map ...) → kind; -EINVAL otherwise. */
 int cli_map_kind(const char *s, enum userns_idmap_kind *kind);
 // [ns]
+int cmd_tree(int argc, char **argv);
+int cmd_id(int argc, char **argv);
+int cmd_enter(int argc, char **argv);
+int cmd_keep(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+/* src/ns-cli.c: the directory of kept namespaces, and keeping a process's namespaces. */
+int cli_keep_base(char *buf, size_t size);
+int cli_keep_pid(int pid, const char *name, unsigned types, struct userns_error *err);
 // [run]
 int cmd_run(int argc, char **argv);
 // [mount]

@@ -163,6 +163,7 @@ static const struct run_option run_options[] = {
         { "tmpfs",   0, "DST", "a fresh tmpfs at DST", opt_tmpfs },
         { "chdir",   0, "DIR", "working directory inside", opt_chdir },
         // [ns]
+        { "keep",    0, "NAME", "keep the namespaces as NAME after the command exits (userns rm NAME)", run_opt_keep },
         // [mount]
         { "bind-map", 0, "SRC:DST[:MAP]", "idmapped bind: on-disk ids per MAP (CONTAINER:ON-DISK:COUNT) appear inside", run_opt_bind_map },
         { "fs-uid-map", 0, "MAP", "filesystem uid map for the root and binds (CONTAINER:ON-DISK:COUNT)", run_opt_fs_uid_map },

@@ -54,6 +54,7 @@ struct run_option {
 typedef int (*run_finish_fn)(struct run_cli *rc);
 
 // [ns]
+int run_opt_keep(struct run_cli *rc, const char *name);   /* src/run-keep.c */
 // [mount]
 #define RUN_EXT_MOUNT 3   /* rc->ext[] slot: struct userns_mount_plan (one allocation) */
 int run_opt_bind_map(struct run_cli *rc, const char *arg);

@@ -15,6 +15,11 @@ static const struct command commands[] = {
         // [idmap]
         { "map", cmd_map, "check, translate, compose and show id maps" },
         // [ns]
+        { "tree", cmd_tree, "show every visible user namespace as a tree, with maps and processes" },
+        { "id", cmd_id, "a process's uid, gid and groups at each namespace level" },
+        { "enter", cmd_enter, "run a command inside the namespaces of a process or a kept namespace" },
+        { "keep", cmd_keep, "keep a process's namespaces alive under a name (bind mounts)" },
+        { "rm", cmd_rm, "release namespaces kept under a name" },
         // [run]
         { "run", cmd_run, "run a command in a new user namespace" },
         // [mount]
