@@ -89,9 +89,7 @@ static int inspect(pid_t pid, struct target *t, struct userns_error *err)
         if (parent >= 0 && ns_ino(parent, &t->parent_ino) < 0)
                 t->parent_ino = 0;
         if (t->ino == self_ino || (parent >= 0 && t->parent_ino == self_ino)) {
-                const struct userns_extent *e = userns_idmap_extent(t->v[0].caller, 0);
-                if (parent < 0 && userns_idmap_count(t->v[0].caller) == 1 && e->first == 0 &&
-                    e->lower_first == 0 && e->count == UINT32_MAX) {
+                if (parent < 0 && userns_idmap_is_identity(t->v[0].caller)) {
                         /* The caller's own namespace, no parent in sight, the full identity map. */
                         t->is_initial = true;
                         snprintf(t->how, sizeof t->how, "none: the initial namespace has no parent");
