@@ -1,44 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Reading a live process's maps: /proc/PID/{uid,gid,projid}_map ("%10u %10u %10u\n" lines). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "idmap-internal.h"
-
-static int read_all(int fd, char **out, size_t *outlen)
-{
-        size_t cap = 16384, n = 0;   /* 340 lines of 33 bytes fit */
-        _cleanup_free_ char *b = malloc(cap + 1);
-        if (!b)
-                return -ENOMEM;
-        for (;;) {
-                if (n == cap) {
-                        if (cap >= (1u << 20))
-                                return -EFBIG;
-                        char *nb = realloc(b, cap * 2 + 1);
-                        if (!nb)
-                                return -ENOMEM;
-                        b = nb;
-                        cap *= 2;
-                }
-                ssize_t r = read(fd, b + n, cap - n);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r < 0)
-                        return -errno;
-                if (r == 0)
-                        break;
-                n += (size_t)r;
-        }
-        b[n] = '\0';
-        *out = TAKE_PTR(b);
-        *outlen = n;
-        return 0;
-}
+#include "util/fileio.h"
 
 static bool parse_u32_field(const char **pp, uint32_t *v)
 {
@@ -97,14 +65,11 @@ int userns_idmap_read_proc(pid_t pid, enum userns_idmap_kind kind, struct userns
                 snprintf(path, sizeof path, "/proc/self/%s", userns_idmap_kind_name(kind));
         else
                 snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, userns_idmap_kind_name(kind));
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return userns_error_errno(err, errno, "%s", path);
         _cleanup_free_ char *buf = NULL;
         size_t len;
-        int r = read_all(fd, &buf, &len);
+        int r = util_read_file(path, &buf, &len, err);
         if (r < 0)
-                return userns_error_errno(err, -r, "reading %s", path);
+                return r;
         r = userns_idmap_parse_proc(buf, kind, out, err);
         if (r < 0)
                 return userns_error_prefix(err, "%s", path);

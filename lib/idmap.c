@@ -211,6 +211,12 @@ int userns_idmap_new_identity(struct userns_idmap **out)
         return 0;
 }
 
+bool userns_idmap_is_identity(const struct userns_idmap *map)
+{
+        const struct userns_extent *e = userns_idmap_extent(map, 0);
+        return userns_idmap_count(map) == 1 && e->first == 0 && e->lower_first == 0 && e->count == UINT32_MAX;
+}
+
 size_t userns_idmap_count(const struct userns_idmap *map)
 {
         return map ? map->n : 0;

@@ -111,10 +111,7 @@ int userns_mount_fs_type(int dirfd, const char *path, char *buf, size_t size, bo
 static bool in_initial_userns(void)
 {
         _cleanup_(userns_idmap_freep) struct userns_idmap *own = NULL;
-        if (userns_idmap_read_proc(0, USERNS_IDMAP_UID, &own, NULL) < 0 || userns_idmap_count(own) != 1)
-                return false;
-        const struct userns_extent *e = userns_idmap_extent(own, 0);
-        return e->first == 0 && e->lower_first == 0 && e->count == UINT32_MAX;
+        return userns_idmap_read_proc(0, USERNS_IDMAP_UID, &own, NULL) == 0 && userns_idmap_is_identity(own);
 }
 
 /* CAP_SYS_ADMIN (21) in the effective set, from /proc/self/status. */

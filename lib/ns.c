@@ -253,17 +253,26 @@ struct probe_result {
         char setgroups[16];
 };
 
-static void read_self_maps(struct probe_result *res)
+/* Read DIR/{uid_map,gid_map,setgroups} (DIR is /proc/self or /proc/PID). */
+static void read_maps(const char *dir, struct probe_result *res)
 {
-        ssize_t r;
+        char path[64];
+        static const char *const files[] = { "uid_map", "gid_map", "setgroups" };
+        char *bufs[] = { res->uid, res->gid, res->setgroups };
+        size_t sizes[] = { sizeof res->uid, sizeof res->gid, sizeof res->setgroups };
         res->error = 0;
-        if ((r = read_small("/proc/self/uid_map", res->uid, sizeof res->uid)) < 0 ||
-            (r = read_small("/proc/self/gid_map", res->gid, sizeof res->gid)) < 0 ||
-            (r = read_small("/proc/self/setgroups", res->setgroups, sizeof res->setgroups)) < 0)
-                res->error = (int)-r;
+        for (size_t i = 0; i < 3; i++) {
+                snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+                ssize_t r = read_small(path, bufs[i], sizes[i]);
+                if (r < 0) {
+                        res->error = (int)-r;
+                        return;
+                }
+        }
 }
 
-static int probe_maps(int userns_fd, struct probe_result *res, struct userns_error *err)
+/* Fork a probe that joins the user namespace userns_fd and reads DIR's maps there. */
+static int probe_maps(int userns_fd, const char *dir, struct probe_result *res, struct userns_error *err)
 {
         int pfd[2];
         if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -281,7 +290,7 @@ static int probe_maps(int userns_fd, struct probe_result *res, struct userns_err
                 if (setns(userns_fd, CLONE_NEWUSER) < 0)
                         res->error = errno;
                 else
-                        read_self_maps(res);
+                        read_maps(dir, res);
                 const char *p = (const char *)res;
                 size_t left = sizeof *res;
                 while (left) {
@@ -313,19 +322,47 @@ static int probe_maps(int userns_fd, struct probe_result *res, struct userns_err
         return 0;
 }
 
-int userns_ns_read_maps(int userns_fd, struct userns_ns_maps *out, struct userns_error *err)
+/* The probe's result as maps: errors name the namespace `name`; `eperm` says what EPERM means. */
+static int finish_maps(struct probe_result *res, const char *name, const char *eperm,
+                       struct userns_ns_maps *out, struct userns_error *err)
 {
-        struct userns_ns_id id, self;
-        enum userns_ns_type type;
         int r;
+        if (res->error == EPERM)
+                return userns_error_set(err, EPERM, "%s: %s", name, eperm);
+        if (res->error)
+                return userns_error_errno(err, res->error, "%s: reading its maps", name);
+        if ((r = parse_map(res->uid, USERNS_IDMAP_UID, &out->uid, err)) < 0 ||
+            (r = parse_map(res->gid, USERNS_IDMAP_GID, &out->gid, err)) < 0) {
+                userns_ns_maps_done(out);
+                return userns_error_prefix(err, "%s", name);
+        }
+        out->setgroups = strncmp(res->setgroups, "allow", 5) == 0 ? 1 :
+                         strncmp(res->setgroups, "deny", 4) == 0 ? 0 : -1;
+        return 0;
+}
 
-        out->uid = out->gid = NULL;
-        out->setgroups = -1;
-        if ((r = userns_ns_identify(userns_fd, &id, &type, err)) < 0)
+/* The identity of a user namespace fd, rejecting other types. */
+static int identify_userns(int userns_fd, struct userns_ns_id *id, struct userns_error *err)
+{
+        enum userns_ns_type type;
+        int r = userns_ns_identify(userns_fd, id, &type, err);
+        if (r < 0)
                 return r;
         if (type != USERNS_NS_USER)
                 return userns_error_set(err, EINVAL, "fd %d is a %s namespace, not a user namespace",
                                         userns_fd, userns_ns_type_name(type));
+        return 0;
+}
+
+int userns_ns_read_maps(int userns_fd, struct userns_ns_maps *out, struct userns_error *err)
+{
+        struct userns_ns_id id, self;
+        int r;
+
+        out->uid = out->gid = NULL;
+        out->setgroups = -1;
+        if ((r = identify_userns(userns_fd, &id, err)) < 0)
+                return r;
         _cleanup_close_ int selffd = userns_ns_open(0, USERNS_NS_USER, err);
         if (selffd < 0)
                 return selffd;
@@ -336,24 +373,38 @@ int userns_ns_read_maps(int userns_fd, struct userns_ns_maps *out, struct userns
         if (!res)
                 return userns_error_set(err, ENOMEM, "out of memory");
         if (id.dev == self.dev && id.ino == self.ino)
-                read_self_maps(res);    /* our own namespace: we are an opener inside it */
-        else if ((r = probe_maps(userns_fd, res, err)) < 0)
+                read_maps("/proc/self", res);   /* our own namespace: we are an opener inside it */
+        else if ((r = probe_maps(userns_fd, "/proc/self", res, err)) < 0)
                 return r;
         char name[40];
         userns_ns_format(USERNS_NS_USER, id.ino, name, sizeof name);
-        if (res->error == EPERM)
-                return userns_error_set(err, EPERM, "%s: reading its maps relative to its parent needs CAP_SYS_ADMIN in it (setns)", name);
-        if (res->error)
-                return userns_error_errno(err, res->error, "%s: reading its maps", name);
+        return finish_maps(res, name, "reading its maps relative to its parent needs CAP_SYS_ADMIN in it (setns)",
+                           out, err);
+}
 
-        if ((r = parse_map(res->uid, USERNS_IDMAP_UID, &out->uid, err)) < 0 ||
-            (r = parse_map(res->gid, USERNS_IDMAP_GID, &out->gid, err)) < 0) {
-                userns_ns_maps_done(out);
-                return userns_error_prefix(err, "%s", name);
-        }
-        out->setgroups = strncmp(res->setgroups, "allow", 5) == 0 ? 1 :
-                         strncmp(res->setgroups, "deny", 4) == 0 ? 0 : -1;
-        return 0;
+int userns_ns_read_pid_maps_from(int userns_fd, pid_t pid, struct userns_ns_maps *out,
+                                 struct userns_error *err)
+{
+        struct userns_ns_id id;
+        int r;
+
+        out->uid = out->gid = NULL;
+        out->setgroups = -1;
+        if (pid <= 0)
+                return userns_error_set(err, EINVAL, "pid %d: not a process id", (int)pid);
+        if ((r = identify_userns(userns_fd, &id, err)) < 0)
+                return r;
+        _cleanup_free_ struct probe_result *res = calloc(1, sizeof *res);
+        if (!res)
+                return userns_error_set(err, ENOMEM, "out of memory");
+        char dir[32];
+        snprintf(dir, sizeof dir, "/proc/%d", (int)pid);
+        if ((r = probe_maps(userns_fd, dir, res, err)) < 0)
+                return r;
+        char name[40];
+        userns_ns_format(USERNS_NS_USER, id.ino, name, sizeof name);
+        return finish_maps(res, name, "joining it to read a process's maps needs CAP_SYS_ADMIN in it (setns)",
+                           out, err);
 }
 
 /* --- /proc/PID/status --- */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "userns/idmap.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 
@@ -150,3 +151,20 @@ void cli_json_int(struct cli_json *j, int64_t v) { value_prefix(j); fprintf(j->f
 void cli_json_bool(struct cli_json *j, bool v) { value_prefix(j); fputs(v ? "true" : "false", j->f); }
 void cli_json_null(struct cli_json *j) { value_prefix(j); fputs("null", j->f); }
 void cli_json_end(struct cli_json *j) { fputc('\n', j->f); fflush(j->f); }
+
+void cli_json_idmap(struct cli_json *j, const struct userns_idmap *m)
+{
+        cli_json_begin_array(j);
+        for (size_t i = 0; i < userns_idmap_count(m); i++) {
+                const struct userns_extent *e = userns_idmap_extent(m, i);
+                cli_json_begin_object(j);
+                cli_json_key(j, "first");
+                cli_json_uint(j, e->first);
+                cli_json_key(j, "lower_first");
+                cli_json_uint(j, e->lower_first);
+                cli_json_key(j, "count");
+                cli_json_uint(j, e->count);
+                cli_json_end_object(j);
+        }
+        cli_json_end_array(j);
+}

@@ -73,3 +73,6 @@ void cli_json_bool(struct cli_json *j, bool v);
 void cli_json_null(struct cli_json *j);
 /* Finish the document with a newline. */
 void cli_json_end(struct cli_json *j);
+/* A map's extents as [{"first":N,"lower_first":N,"count":N},...]. */
+struct userns_idmap;
+void cli_json_idmap(struct cli_json *j, const struct userns_idmap *m);

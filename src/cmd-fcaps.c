@@ -35,8 +35,7 @@ static int caller_ns(struct view *v, struct userns_error *err)
         int r = userns_idmap_read_proc(0, USERNS_IDMAP_UID, &m, err);
         if (r < 0)
                 return r;
-        const struct userns_extent *e = userns_idmap_extent(m, 0);
-        if (userns_idmap_count(m) == 1 && e->first == 0 && e->lower_first == 0 && e->count == UINT32_MAX) {
+        if (userns_idmap_is_identity(m)) {
                 userns_idmap_free(m);
                 *v = (struct view) { .nsp = NULL };
         } else {

@@ -15,17 +15,16 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/nsfs.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "userns/idmap.h"
+#include "userns/ns.h"
 #include "util/cleanup.h"
 
 struct view {
@@ -56,57 +55,6 @@ static void proc_path(char *buf, size_t sz, pid_t pid, const char *file)
                 snprintf(buf, sz, "/proc/self/%s", file);
         else
                 snprintf(buf, sz, "/proc/%d/%s", (int)pid, file);
-}
-
-/* Read a map from inside the namespace `nsfd` (a forked child joins it).  0 or -errno. */
-static int read_from_ns(int nsfd, pid_t pid, enum userns_idmap_kind kind, struct userns_idmap **out,
-                        struct userns_error *err)
-{
-        int p[2];
-        if (pipe2(p, O_CLOEXEC) < 0)
-                return userns_error_errno(err, errno, "pipe");
-        fflush(NULL);
-        pid_t child = fork();
-        if (child < 0)
-                return userns_error_errno(err, errno, "fork");
-        if (child == 0) {
-                close(p[0]);
-                int code = 0;
-                char path[64];
-                proc_path(path, sizeof path, pid, userns_idmap_kind_name(kind));
-                if (setns(nsfd, CLONE_NEWUSER) < 0)
-                        code = errno;
-                int fd = code ? -1 : open(path, O_RDONLY | O_CLOEXEC);
-                if (!code && fd < 0)
-                        code = errno;
-                (void)!write(p[1], &code, sizeof code);
-                char buf[4096];
-                ssize_t n;
-                while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0)
-                        if (write(p[1], buf, (size_t)n) != n)
-                                break;
-                _exit(0);
-        }
-        close(p[1]);
-        int code = EIO;
-        size_t cap = 16384, len = 0;
-        _cleanup_free_ char *buf = malloc(cap + 1);
-        bool got = read(p[0], &code, sizeof code) == (ssize_t)sizeof code;
-        ssize_t n;
-        while (buf && got && len < cap && (n = read(p[0], buf + len, cap - len)) > 0)
-                len += (size_t)n;
-        close(p[0]);
-        waitpid(child, NULL, 0);
-        if (!buf)
-                return userns_error_set(err, ENOMEM, "out of memory");
-        if (!got)
-                return userns_error_set(err, EIO, "the helper in the parent namespace died");
-        if (code == EPERM)
-                return userns_error_set(err, EPERM, "joining the parent namespace needs CAP_SYS_ADMIN in it");
-        if (code)
-                return userns_error_errno(err, code, "joining the parent namespace");
-        buf[len] = '\0';
-        return userns_idmap_parse_proc(buf, kind, out, err);
 }
 
 static int inspect(pid_t pid, struct target *t, struct userns_error *err)
@@ -141,9 +89,7 @@ static int inspect(pid_t pid, struct target *t, struct userns_error *err)
         if (parent >= 0 && ns_ino(parent, &t->parent_ino) < 0)
                 t->parent_ino = 0;
         if (t->ino == self_ino || (parent >= 0 && t->parent_ino == self_ino)) {
-                const struct userns_extent *e = userns_idmap_extent(t->v[0].caller, 0);
-                if (parent < 0 && userns_idmap_count(t->v[0].caller) == 1 && e->first == 0 &&
-                    e->lower_first == 0 && e->count == UINT32_MAX) {
+                if (parent < 0 && userns_idmap_is_identity(t->v[0].caller)) {
                         /* The caller's own namespace, no parent in sight, the full identity map. */
                         t->is_initial = true;
                         snprintf(t->how, sizeof t->how, "none: the initial namespace has no parent");
@@ -163,17 +109,17 @@ static int inspect(pid_t pid, struct target *t, struct userns_error *err)
                          parent_errno == EPERM ? " (the parent is outside the caller's namespace)" : "");
                 return 0;
         }
-        for (int k = 0; k < 2; k++) {
-                struct userns_error e2 = { 0 };
-                if (read_from_ns(parent, pid, k ? USERNS_IDMAP_GID : USERNS_IDMAP_UID, &t->v[k].parent, &e2) < 0) {
-                        snprintf(t->how, sizeof t->how, "unavailable: %.140s", e2.message);
-                        for (int j = 0; j < 2; j++) {
-                                userns_idmap_free(t->v[j].parent);
-                                t->v[j].parent = NULL;
-                        }
-                        return 0;
-                }
+        /* A probe joins the parent namespace and reads PID's maps there (lib/ns.c). */
+        struct userns_error e2 = { 0 };
+        struct userns_ns_maps maps;
+        int r = userns_ns_read_pid_maps_from(parent, pid ? pid : getpid(), &maps, &e2);
+        if (r < 0) {
+                snprintf(t->how, sizeof t->how, "unavailable: %.140s", r == -EPERM
+                         ? "joining the parent namespace needs CAP_SYS_ADMIN in it" : e2.message);
+                return 0;
         }
+        t->v[0].parent = maps.uid;
+        t->v[1].parent = maps.gid;
         snprintf(t->how, sizeof t->how, "setns: read from inside the parent namespace");
         return 0;
 }

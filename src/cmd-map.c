@@ -81,23 +81,6 @@ static int load_map(const char *arg, enum userns_idmap_kind kind, struct userns_
         return userns_idmap_parse(arg, strlen(arg), USERNS_IDMAP_FORMAT_AUTO, kind, out, err);
 }
 
-static void map_json_extents(struct cli_json *j, const struct userns_idmap *m)
-{
-        cli_json_begin_array(j);
-        for (size_t i = 0; i < userns_idmap_count(m); i++) {
-                const struct userns_extent *e = userns_idmap_extent(m, i);
-                cli_json_begin_object(j);
-                cli_json_key(j, "first");
-                cli_json_uint(j, e->first);
-                cli_json_key(j, "lower_first");
-                cli_json_uint(j, e->lower_first);
-                cli_json_key(j, "count");
-                cli_json_uint(j, e->count);
-                cli_json_end_object(j);
-        }
-        cli_json_end_array(j);
-}
-
 static const char *errno_name(int e)
 {
         return e == EINVAL ? "EINVAL" : e == EPERM ? "EPERM" : e == ENOMEM ? "ENOMEM" : "error";
@@ -216,7 +199,7 @@ static int map_check(int argc, char **argv)
                 cli_json_string(&j, r < 0 ? err.message : NULL);
                 cli_json_key(&j, "extents");
                 if (r == 0)
-                        map_json_extents(&j, map);
+                        cli_json_idmap(&j, map);
                 else
                         cli_json_null(&j);
                 cli_json_end_object(&j);
@@ -404,7 +387,7 @@ static int map_compose(int argc, char **argv)
         if (json) {
                 struct cli_json j;
                 cli_json_init(&j, stdout);
-                map_json_extents(&j, out);
+                cli_json_idmap(&j, out);
                 cli_json_end(&j);
                 return 0;
         }

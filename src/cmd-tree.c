@@ -70,19 +70,7 @@ static void json_map(struct cli_json *j, const char *key, const struct userns_id
                 cli_json_null(j);
                 return;
         }
-        cli_json_begin_array(j);
-        for (size_t i = 0; i < userns_idmap_count(m); i++) {
-                const struct userns_extent *e = userns_idmap_extent(m, i);
-                cli_json_begin_object(j);
-                cli_json_key(j, "first");
-                cli_json_uint(j, e->first);
-                cli_json_key(j, "lower_first");
-                cli_json_uint(j, e->lower_first);
-                cli_json_key(j, "count");
-                cli_json_uint(j, e->count);
-                cli_json_end_object(j);
-        }
-        cli_json_end_array(j);
+        cli_json_idmap(j, m);
 }
 
 static void json_node(struct cli_json *j, const struct userns_ns_tree *t, size_t i, bool all_types)

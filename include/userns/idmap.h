@@ -55,6 +55,8 @@ int  userns_idmap_dup(const struct userns_idmap *map, struct userns_idmap **out)
 
 /* The identity map of the initial namespace: 0 0 4294967295. */
 int  userns_idmap_new_identity(struct userns_idmap **out);
+/* Is map exactly that identity map (what the initial namespace's uid_map reads)? */
+bool userns_idmap_is_identity(const struct userns_idmap *map);
 
 size_t userns_idmap_count(const struct userns_idmap *map);
 /* i-th extent in the order it was written (NULL when out of range). */

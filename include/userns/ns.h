@@ -91,6 +91,15 @@ struct userns_ns_maps {
         int setgroups;          /* 1 allow, 0 deny, -1 unknown */
 };
 int userns_ns_read_maps(int userns_fd, struct userns_ns_maps *out, struct userns_error *err);
+/*
+ * PID's maps and setgroups as read by the same kind of probe after it joins the
+ * user namespace userns_fd: lower ids relative to that namespace (or to the
+ * parent of PID's namespace when userns_fd is PID's namespace itself).  Joining
+ * the parent of PID's namespace gives the same view as userns_ns_read_maps() on
+ * PID's namespace; both need CAP_SYS_ADMIN in the joined namespace, else -EPERM.
+ */
+int userns_ns_read_pid_maps_from(int userns_fd, pid_t pid, struct userns_ns_maps *out,
+                                 struct userns_error *err);
 void userns_ns_maps_done(struct userns_ns_maps *maps);
 
 /* Parse /proc/PID/status text: real uid, real gid and supplementary groups. */

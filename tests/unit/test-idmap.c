@@ -63,6 +63,26 @@ static void new_identity_count_extent(void **state)
         userns_idmap_free(NULL);
 }
 
+static void is_identity_only_for_the_full_map(void **state)
+{
+        (void)state;
+        struct userns_idmap *m;
+        assert_int_equal(userns_idmap_new_identity(&m), 0);
+        assert_true(userns_idmap_is_identity(m));
+        userns_idmap_free(m);
+        const char *not[] = { "0:0:4294967294", "1:1:4294967294", "0:1:4294967294", "0:0:10,10:10:4294967285" };
+        for (size_t i = 0; i < sizeof not / sizeof not[0]; i++) {
+                m = mk(not[i]);
+                if (userns_idmap_is_identity(m))
+                        fail_msg("%s is not the identity map", not[i]);
+                userns_idmap_free(m);
+        }
+        assert_int_equal(userns_idmap_new(&m), 0);
+        assert_false(userns_idmap_is_identity(m));      /* an unwritten map */
+        userns_idmap_free(m);
+        assert_false(userns_idmap_is_identity(NULL));
+}
+
 static void add_rules_and_messages(void **state)
 {
         struct userns_idmap *m;
@@ -310,6 +330,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(kind_names),
                 cmocka_unit_test(new_identity_count_extent),
+                cmocka_unit_test(is_identity_only_for_the_full_map),
                 cmocka_unit_test(add_rules_and_messages),
                 cmocka_unit_test(add_limit_340),
                 cmocka_unit_test(lookups_match_linear_scan),
