@@ -8,14 +8,25 @@ OWNER=$SRCDIR/tests/cli/helpers/ns-owner.pl
 TYPES="mnt pid net uts ipc cgroup time"
 declare -A FLAG=([mnt]=--mount [pid]=--pid [net]=--net [uts]=--uts [ipc]=--ipc [cgroup]=--cgroup [time]=--time)
 
-# The test identity's own namespaces (outside any userns run), for "is it new?".
-run_cmd "$AS_USER" -- perl "$OWNER" user $TYPES
-declare -A HOST
-while read -r t ino _; do HOST[$t]=$ino; done <<<"$OUT"
+# Each check runs in one test-identity session: a shell that stays alive in the caller's
+# namespaces (so their inode numbers cannot be reused by the new ones) prints them as
+# "outer TYPE INODE OWNER", then runs userns.  (as-user's private mount namespace has no
+# other process: were the caller to exec userns, that namespace could be freed and its
+# inode number handed to the new one.)
+with_outer() {
+        run_cmd "$AS_USER" -- sh -c 'o=$1; shift; perl "$o" user '"$TYPES"' | sed "s/^/outer /"; "$@"' \
+                sh "$OWNER" "$@"
+        declare -gA HOST=()
+        local ty num
+        while read -r _ ty num _; do HOST[$ty]=$num; done < <(grep '^outer ' <<<"$OUT")
+        OUT=$(grep -v '^outer ' <<<"$OUT")
+}
+
+with_outer true
 is "the helper reads every namespace" "${#HOST[@]}" 8
 
 for t in $TYPES; do
-        run_cmd "$AS_USER" -- "$USERNS" run "${FLAG[$t]}" -- perl "$OWNER" user $t
+        with_outer "$USERNS" run "${FLAG[$t]}" -- perl "$OWNER" user $t
         user=$(awk '$1 == "user" {print $2}' <<<"$OUT")
         read -r _ ino owner < <(awk -v t="$t" '$1 == t' <<<"$OUT")
         if [ -n "$user" ] && [ "$user" != "${HOST[user]}" ] && [ -n "$ino" ] && [ "$ino" != "${HOST[$t]}" ] &&
@@ -28,12 +39,12 @@ for t in $TYPES; do
 done
 
 # Without the flag, the namespace stays the caller's (and the new user namespace does not own it).
-run_cmd "$AS_USER" -- "$USERNS" run -- perl "$OWNER" net
+with_outer "$USERNS" run -- perl "$OWNER" net
 read -r _ ino owner <<<"$OUT"
 is "without --net the network namespace is the caller's" "$ino" "${HOST[net]}"
 
 # --all: every type at once, all owned by the same new user namespace.
-run_cmd "$AS_USER" -- "$USERNS" run --all -- perl "$OWNER" user $TYPES
+with_outer "$USERNS" run --all -- perl "$OWNER" user $TYPES
 user=$(awk '$1 == "user" {print $2}' <<<"$OUT")
 owners=$(awk '$1 != "user" {print $3}' <<<"$OUT" | sort -u)
 news=$(awk -v h="${HOST[mnt]} ${HOST[pid]} ${HOST[net]} ${HOST[uts]} ${HOST[ipc]} ${HOST[cgroup]} ${HOST[time]}" \
