@@ -11,7 +11,7 @@
  * side by side, with no spawning process in between.
  *
  * They are clone(CLONE_VM) children, not forks: copying our address space (and
- * then taking copy-on-write faults in it while they wait) cost ~0.18 ms per run
+ * then taking copy-on-write faults in it while they wait) cost ~0.13 ms per run
  * on the critical path.  Until it execs, such a child shares our memory and our
  * thread-local data (errno), so it only reads what we prepared (its argv, filled
  * in before the wake-up, which orders the accesses), writes nothing of ours but
