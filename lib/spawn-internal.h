@@ -73,12 +73,19 @@ void spawn_signal_set(sigset_t *set);   /* forwarded signals + SIGCHLD */
  */
 int spawn_write_maps(const struct userns_spawn *s, pid_t pid, unsigned writers, struct userns_error *err);
 
-/* newuidmap/newgidmap processes, forked before the namespace exists, waiting for its pid. */
+/*
+ * newuidmap/newgidmap processes, created before the namespace exists, waiting for its
+ * pid.  They share our memory until they exec (clone(CLONE_VM), not fork: no copy of
+ * our address space), so each one's block (stack, argv, pid slot) lives until it is reaped.
+ */
 struct spawn_helpers {
         pid_t pid[2];
-        int out[2];   /* each helper's stderr */
-        int go;       /* write the target pid here, once per helper, in one write */
-        int n;        /* helpers forked */
+        int out[2];     /* each helper's stderr */
+        int go;         /* one byte per helper here wakes them, once their pid slots are filled */
+        int n;          /* helpers created */
+        void *mem[2];   /* each helper's block (mmap), unmapped once it is reaped */
+        size_t memsize[2];
+        char *pidbuf[2];
 };
 void spawn_helpers_init(struct spawn_helpers *h);
 int  spawn_helpers_prepare(const struct userns_spawn *s, struct spawn_helpers *h, struct userns_error *err);

@@ -103,6 +103,15 @@ run_cmd "$AS_USER" -- env PATH="$fake:$PATH" "$USERNS" run -- cat /proc/self/uid
 is "through wrapped helpers the maps are still written" "$(squash "$OUT")" "0 4242 1 1 200000 65536"
 is "newuidmap and newgidmap run concurrently (both start before either ends)" \
    "$(head -2 "$fake/log" | cut -d' ' -f1 | tr '\n' ' ')" "start start "
+# A helper found in PATH whose exec fails (no #! line, not ELF: ENOEXEC): the waiting process
+# (which shares our memory until it execs) reports it, for both the in-place and the pid-ns path.
+printf 'not a program\n' >"$fake/newuidmap"; chmod 755 "$fake/newuidmap"
+for opt in "" --pid; do
+        run_cmd "$AS_USER" -- env PATH="$fake:$PATH" "$USERNS" run $opt -- true
+        like "a helper that cannot be executed is reported${opt:+ ($opt)}" "$ERR" \
+             "newuidmap refused the uid_map .*exit status 127.*cannot execute $fake/newuidmap: Exec format error"
+        is "... exit 125" "$RC" 125
+done
 rm -rf "$fake"
 
 # --- identity switch, unprivileged ---

@@ -341,7 +341,7 @@ static int nop_hook(void *data, const struct userns_spawn_ctx *ctx, struct usern
 
 /*
  * An unprivileged caller with subordinate ranges (so newuidmap/newgidmap processes are
- * forked and waiting) and an OUTSIDE hook (so a helper process waits too), whose
+ * created and waiting) and an OUTSIDE hook (so a helper process waits too), whose
  * unshare fails (it is multithreaded): the run must fail promptly, not hang.
  */
 static void abort_with_waiting_helpers(void **state)
