@@ -5,6 +5,7 @@
  * (fs/namespace.c: can_idmap_mount(), build_mount_idmapped(); KERNEL-RULES §6.2-6.3).
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "userns/mount.h"
+#include "userns/caps.h"
 #include "util/cleanup.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free)
@@ -114,17 +116,11 @@ static bool in_initial_userns(void)
         return userns_idmap_read_proc(0, USERNS_IDMAP_UID, &own, NULL) == 0 && userns_idmap_is_identity(own);
 }
 
-/* CAP_SYS_ADMIN (21) in the effective set, from /proc/self/status. */
+/* CAP_SYS_ADMIN in the calling thread's effective set (lib/caps.c reads /proc/thread-self/status). */
 static bool has_cap_sys_admin(void)
 {
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
-        _cleanup_free_ char *line = NULL;
-        size_t cap = 0;
-        unsigned long long eff = 0;
-        while (f && getline(&line, &cap, f) > 0)
-                if (sscanf(line, "CapEff: %llx", &eff) == 1)
-                        break;
-        return eff & (1ull << 21);
+        struct userns_caps_state st;
+        return userns_caps_read(0, &st, NULL) == 0 && (st.effective & (1ull << CAP_SYS_ADMIN));
 }
 
 /* For a recursive clone: the first mount at or below `dir` whose type is not known to allow idmaps. */
