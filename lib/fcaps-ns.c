@@ -17,8 +17,6 @@
 #include "userns/fcaps.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free);
-
 void userns_fcaps_chain_free(struct userns_fcaps_chain *c)
 {
         if (!c)

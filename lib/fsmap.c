@@ -6,8 +6,6 @@
 #include "userns/fsmap.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free)
-
 /* The first id of [first, first+count) that `map` does not map down, or USERNS_ID_INVALID. */
 static uint32_t first_unmapped(const struct userns_idmap *map, uint32_t first, uint32_t count)
 {

@@ -6,8 +6,6 @@
 #include "userns/idmap.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free);
-
 /*
  * One lookup direction: the extents sorted by their start in that direction
  * (inside start for "down", outside start for "up"), the starts as dense keys,

@@ -19,8 +19,6 @@
 #include "userns/caps.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free)
-
 /* Filesystem types with FS_ALLOW_IDMAP in 6.12/7.2 (KERNEL-RULES §6.3); used only to word messages. */
 static const char *const idmap_capable[] = {
         "ext4", "xfs", "btrfs", "f2fs", "vfat", "msdos", "erofs", "ntfs3", "ntfs", "tmpfs",

@@ -16,8 +16,6 @@
 #include "userns/spawn.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free)
-
 static const char *const opt_name[] = {
         [USERNS_MOUNT_PLAN_BIND] = "--bind-map",
         [USERNS_MOUNT_PLAN_SHARED] = "--shared",

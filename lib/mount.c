@@ -15,8 +15,6 @@
 #include "userns/spawn.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free)
-
 /* Validate `map` as the caller would write it for a child namespace (kernel rules, EINVAL/EPERM). */
 static int check_map(const struct userns_idmap *map, enum userns_idmap_kind kind, char **text,
                      struct userns_error *err)

@@ -17,8 +17,6 @@
 #include "spawn-internal.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free);
-
 int userns_spawn_new(struct userns_spawn **out)
 {
         struct userns_spawn *s = calloc(1, sizeof *s);

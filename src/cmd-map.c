@@ -11,8 +11,6 @@
 #include "userns/idmap.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free);
-
 static void map_usage(FILE *f)
 {
         fputs("Usage: userns map [SUBCOMMAND] [OPTIONS] [ARGS]\n\n"

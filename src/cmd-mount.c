@@ -9,8 +9,6 @@
 #include "userns/mount.h"
 #include "util/cleanup.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct userns_idmap *, userns_idmap_free)
-
 static void usage(FILE *f)
 {
         fputs("Usage: userns mount [--map MAP | --uid-map MAP --gid-map MAP] [--recursive] [--read-only] SRC DST\n"

@@ -51,6 +51,11 @@ const char *userns_idmap_kind_name(enum userns_idmap_kind kind);
 
 int  userns_idmap_new(struct userns_idmap **out);
 void userns_idmap_free(struct userns_idmap *map);
+/* For __attribute__((cleanup(userns_idmap_freep))) on a struct userns_idmap * variable. */
+static inline void userns_idmap_freep(struct userns_idmap **map)
+{
+        userns_idmap_free(*map);
+}
 int  userns_idmap_dup(const struct userns_idmap *map, struct userns_idmap **out);
 
 /* The identity map of the initial namespace: 0 0 4294967295. */
